@@ -1,0 +1,439 @@
+"""A real OpenAI-compatible chat server on loopback, answering from a Python callable.
+
+Tests, the demo and the benchmark's oracle policy talk to the agent exactly the way vLLM would:
+over HTTP, through the `openai` client. The answer comes from a `responder(request)` that sees
+the decoded request (role, text, images); faults (latency, 429/5xx with Retry-After, garbage
+bodies) are injected per call so retry and error paths are tested over the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import io
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from PIL import Image
+
+from mobile_agent.coords import image_tokens
+
+ROLES = ("manager", "worker", "reflector", "notetaker", "single")
+
+_ROLE_LINE = re.compile(r"^\s*#+\s*role\s*:\s*\**\s*([A-Za-z]+)", re.IGNORECASE)
+
+
+def _content_text(content: Any) -> str:
+    """All text of an OpenAI message `content` (a string or a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return ""
+
+
+def detect_role(messages: list[dict[str, Any]]) -> str | None:
+    """Which role a request is for: the `# Role: X` first line of the system message.
+
+    Returns "manager" | "worker" | "reflector" | "notetaker", "single" when the system prompt
+    declares GUI-Owl's `mobile_use` tool, else None.
+    """
+    system = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "system")
+    first = system.strip().splitlines()[0] if system.strip() else ""
+    match = _ROLE_LINE.match(first)
+    if match and match.group(1).lower() in ROLES:
+        return match.group(1).lower()
+    if "mobile_use" in system:
+        return "single"
+    return None
+
+
+def decode_data_url(url: str) -> Image.Image:
+    """A PIL image from a `data:image/...;base64,...` URL (fully loaded)."""
+    if not url.startswith("data:"):
+        raise ValueError(f"only data URLs are supported by the stub server, got {url[:40]!r}")
+    _, _, payload = url.partition(",")
+    image = Image.open(io.BytesIO(base64.b64decode(payload)))
+    image.load()
+    return image
+
+
+@dataclass
+class ChatRequest:
+    """One decoded chat-completions request, as a responder sees it."""
+
+    body: dict[str, Any]
+    messages: list[dict[str, Any]]
+    system: str
+    user_text: str
+    images: list[Image.Image]
+    role: str | None
+    index: int = 0  # 0-based number of this chat request on the server
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model", ""))
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], index: int = 0) -> ChatRequest:
+        messages = body.get("messages") or []
+        if not isinstance(messages, list):
+            raise ValueError("`messages` must be a list")
+        system = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "system")
+        user_text = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "user")
+        images: list[Image.Image] = []
+        for m in messages:
+            content = m.get("content")
+            if not isinstance(content, list):
+                continue
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "image_url":
+                    url = part.get("image_url")
+                    url = url.get("url", "") if isinstance(url, dict) else str(url or "")
+                    images.append(decode_data_url(url))
+        return cls(body, messages, system, user_text, images, detect_role(messages), index)
+
+
+@dataclass(frozen=True)
+class StubFault:
+    """A non-normal answer for one call: an HTTP status, optional Retry-After, optional raw body."""
+
+    status: int = 500
+    retry_after: float | None = None
+    body: str | None = None  # raw body sent as-is (e.g. garbage with status 200)
+    content_type: str = "application/json"
+
+
+Responder = Callable[[ChatRequest], "str | Awaitable[str]"]
+FaultFn = Callable[[int], "StubFault | int | None"]
+
+
+def _estimate_text_tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+@dataclass
+class _Stats:
+    calls: int = 0
+    requests: list[ChatRequest] = field(default_factory=list)
+
+
+class StubChatServer:
+    """An OpenAI-compatible server (POST /v1/chat/completions, GET /v1/models, GET /health).
+
+    `responder(request)` returns the assistant text (sync or async) or raises (-> HTTP 500 with
+    the message). `faults(index)` may return a status code or a `StubFault` for the index-th
+    chat call (0-based) to inject errors; None means answer normally. `latency_s` delays every
+    chat answer (a float, or a callable of the call index). With `strict_model`, a request for
+    another model than `model` gets vLLM's 404; otherwise any model name is answered.
+
+    `start()` serves from a background thread with its own event loop; `await start_async()`
+    (or `async with`) serves from the current loop. Either way `base_url` is ready on return.
+    """
+
+    def __init__(
+        self,
+        responder: Responder,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_s: float | Callable[[int], float] = 0.0,
+        model: str = "gui-owl-stub",
+        faults: FaultFn | None = None,
+        keep_requests: bool = True,
+        strict_model: bool = False,
+    ) -> None:
+        self.responder = responder
+        self.host = host
+        self.port = port
+        self.latency_s = latency_s
+        self.model = model
+        self.faults = faults
+        self.keep_requests = keep_requests
+        self.strict_model = strict_model
+        self._stats = _Stats()
+        self._lock = threading.Lock()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._sock: socket.socket | None = None
+
+    # -- what tests look at -------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL, e.g. http://127.0.0.1:PORT/v1."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def calls(self) -> int:
+        """How many chat requests arrived (faulted ones included)."""
+        return self._stats.calls
+
+    @property
+    def requests(self) -> list[ChatRequest]:
+        """Every decoded chat request so far, in arrival order."""
+        return list(self._stats.requests)
+
+    # -- the app ------------------------------------------------------------------------------
+    def _app(self) -> Any:
+        app = FastAPI(title="mobile-agent stub chat server", docs_url=None, redoc_url=None)
+
+        @app.get("/health")
+        async def health() -> dict[str, str]:
+            return {"status": "ok"}
+
+        @app.get("/v1/models")
+        async def models() -> dict[str, Any]:
+            return {
+                "object": "list",
+                "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "stub"}],
+            }
+
+        def error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> Response:
+            return JSONResponse(
+                {"error": {"message": message, "type": kind, "code": status}},
+                status_code=status,
+                headers=headers,
+            )
+
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request) -> Response:
+            with self._lock:
+                index = self._stats.calls
+                self._stats.calls += 1
+            delay = self.latency_s(index) if callable(self.latency_s) else self.latency_s
+            if delay > 0:
+                await asyncio.sleep(delay)
+            fault = self.faults(index) if self.faults else None
+            if isinstance(fault, int):
+                fault = StubFault(status=fault)
+            if fault is not None:
+                headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
+                if fault.body is not None:
+                    return Response(
+                        fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers
+                    )
+                return error(fault.status, f"injected fault {fault.status}", "stub_fault", headers)
+            try:
+                body = json.loads(await request.body())
+                if not isinstance(body, dict):
+                    raise ValueError("the request body must be a JSON object")
+                req = ChatRequest.from_body(body, index)
+            except Exception as exc:
+                return error(400, f"bad request: {exc}", "invalid_request_error")
+            if body.get("stream"):
+                return error(400, "the stub server does not stream", "invalid_request_error")
+            if self.strict_model and body.get("model") not in (None, self.model):
+                return error(404, f"The model `{body.get('model')}` does not exist.", "NotFoundError")
+            if self.keep_requests:
+                with self._lock:
+                    self._stats.requests.append(req)
+            try:
+                answer = self.responder(req)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+            except Exception as exc:
+                return error(500, f"responder failed: {type(exc).__name__}: {exc}", "stub_responder_error")
+            text = str(answer)
+            prompt_tokens = sum(image_tokens(im.height, im.width) for im in req.images)
+            prompt_tokens += _estimate_text_tokens(req.system) + _estimate_text_tokens(req.user_text)
+            completion_tokens = _estimate_text_tokens(text)
+            return JSONResponse(
+                {
+                    "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": self.model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": completion_tokens,
+                        "total_tokens": prompt_tokens + completion_tokens,
+                    },
+                }
+            )
+
+        return app
+
+    def _make_server(self) -> tuple[Any, socket.socket]:
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self._app(),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        return server, sock
+
+    # -- threaded ------------------------------------------------------------------------------
+    def start(self, timeout_s: float = 10.0) -> StubChatServer:
+        """Serve from a background thread; returns once the server accepts requests."""
+        if self._server is not None:
+            return self
+        server, sock = self._make_server()
+        self._server, self._sock = server, sock
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(server.serve(sockets=[sock])), name="stub-chat-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the stub chat server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> StubChatServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- in the current loop -------------------------------------------------------------------
+    async def start_async(self, timeout_s: float = 10.0) -> StubChatServer:
+        """Serve from the running event loop; returns once the server accepts requests."""
+        if self._server is not None:
+            return self
+        server, sock = self._make_server()
+        self._server, self._sock = server, sock
+        self._task = asyncio.create_task(server.serve(sockets=[sock]))
+        deadline = time.monotonic() + timeout_s
+        while not server.started:
+            if self._task.done() or time.monotonic() > deadline:
+                raise RuntimeError("the stub chat server did not start")
+            await asyncio.sleep(0.005)
+        return self
+
+    async def stop_async(self) -> None:
+        """Stop a server started with `start_async` (or `start`)."""
+        if self._task is None:
+            await asyncio.to_thread(self.stop)
+            return
+        server, self._server = self._server, None
+        if server is not None:
+            server.should_exit = True
+        task, self._task = self._task, None
+        await asyncio.wait_for(task, timeout=10)
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    async def __aenter__(self) -> StubChatServer:
+        return await self.start_async()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_async()
+
+
+class ScriptExhausted(RuntimeError):
+    """A scripted role was asked for more answers than it was given."""
+
+
+Answer = str | Callable[[ChatRequest], str]
+
+
+class ScriptedResponder:
+    """Replays answers in order, per role (Reflector and Notetaker are called concurrently).
+
+    `answers` is a list (one queue for every request) or a dict role -> list; the key "*" (or
+    None) is the queue for any role without its own. An entry may be a string or a callable
+    of the request. Running out raises `ScriptExhausted` naming the role and how many it had.
+    """
+
+    def __init__(self, answers: dict[str | None, list[Answer]] | list[Answer]) -> None:
+        if isinstance(answers, list):
+            answers = {"*": answers}
+        self._queues: dict[str, list[Answer]] = {str(k or "*").lower(): list(v) for k, v in answers.items()}
+        self._given: dict[str, int] = {k: len(v) for k, v in self._queues.items()}
+        self._lock = threading.Lock()
+        self.log: list[tuple[str | None, str]] = []  # (role, answer) in the order given
+
+    def remaining(self) -> dict[str, int]:
+        """How many answers are left per queue."""
+        with self._lock:
+            return {k: len(v) for k, v in self._queues.items()}
+
+    def __call__(self, request: ChatRequest) -> str:
+        key = request.role if request.role in self._queues else "*"
+        with self._lock:
+            queue = self._queues.get(key)
+            if not queue:
+                given = self._given.get(key, 0)
+                who = f"role {request.role!r}" if key != "*" else f"the shared script (role {request.role!r})"
+                raise ScriptExhausted(
+                    f"scripted answers for {who} exhausted after {given} answer(s); "
+                    f"queues left: {self._remaining_unlocked()}"
+                )
+            entry = queue.pop(0)
+        answer = entry(request) if callable(entry) else entry
+        with self._lock:
+            self.log.append((request.role, answer))
+        return answer
+
+    def _remaining_unlocked(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self._queues.items()}
+
+
+def load_recorded_run(run_dir: str | Path) -> dict[str | None, list[Answer]]:
+    """Per-role raw answers of a recorded run (its events.jsonl `model.call` events), in order."""
+    path = Path(run_dir) / "events.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"no events.jsonl in {run_dir}")
+    answers: dict[str | None, list[Answer]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc})") from None
+            if event.get("type") != "model.call":
+                continue
+            data = event.get("data") or {}
+            role = data.get("role") or event.get("role")
+            raw = data.get("raw")
+            if raw is None:
+                continue
+            answers.setdefault(str(role).lower() if role else "*", []).append(str(raw))
+    return answers
