@@ -1,0 +1,180 @@
+"""`python -m serving {profiles,plan,launch,check}`: serve GUI-Owl on the GPUs at hand."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from serving.launcher import (
+    LaunchError,
+    SetupError,
+    build_command,
+    check_endpoint,
+    client_base_url,
+    detect_gpus,
+    format_command,
+    run_server,
+)
+from serving.planner import ParallelPlan, PlanError, plan
+from serving.profiles import DEFAULT_PROFILE, ModelProfile, UnknownProfile, get_profile, list_profiles
+
+
+def _add_plan_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile", default=DEFAULT_PROFILE, help="model profile (see `python -m serving profiles`)"
+    )
+    p.add_argument("--gpus", type=int, help="GPUs per node (default: detected with nvidia-smi)")
+    p.add_argument(
+        "--gpu-memory", type=float, metavar="GIB", help="memory of one GPU in GiB (default: detected)"
+    )
+    p.add_argument("--nodes", type=int, default=1, help="number of nodes (default 1)")
+    p.add_argument(
+        "--max-model-len", type=int, help="context length (default: the profile's, capped by the KV cache)"
+    )
+    p.add_argument("--gpu-memory-utilization", type=float, default=0.9)
+    p.add_argument("--concurrency", type=int, help="agents expected to step at once")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m serving", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("profiles", help="list the model profiles")
+
+    p_plan = sub.add_parser("plan", help="explain the parallel layout for a profile and GPUs")
+    _add_plan_args(p_plan)
+
+    p_launch = sub.add_parser("launch", help="build and run the vllm serve command")
+    _add_plan_args(p_launch)
+    p_launch.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
+    p_launch.add_argument("--port", type=int, default=8000)
+    p_launch.add_argument("--model-path", help="a local checkpoint directory instead of the hub id")
+    p_launch.add_argument("--node-rank", type=int, default=0, help="this node's rank in a multi-node plan")
+    p_launch.add_argument("--head-address", help="the head node's IP (multi-node plans)")
+    p_launch.add_argument("--ready-timeout", type=float, default=1800, help="seconds to wait for the server")
+    p_launch.add_argument("--dry-run", action="store_true", help="print the plan and command; run nothing")
+
+    p_check = sub.add_parser("check", help="check that a served model answers")
+    p_check.add_argument("--base-url", default="http://127.0.0.1:8000/v1")
+    p_check.add_argument("--model", default=DEFAULT_PROFILE)
+    p_check.add_argument("--api-key", default=os.environ.get("VLLM_API_KEY"))
+    p_check.add_argument("--timeout", type=float, default=10)
+    return parser
+
+
+ASSUMED_GPU_MEMORY_GIB = 80.0
+
+
+def _hardware(args: argparse.Namespace, may_assume: bool) -> tuple[int, float]:
+    """GPUs per node and GiB per GPU: from the flags, else nvidia-smi, else (dry runs) assumed."""
+    gpus, memory = args.gpus, args.gpu_memory
+    if gpus is None or memory is None:
+        try:
+            inv = detect_gpus()
+        except SetupError as exc:
+            if not may_assume:
+                raise
+            gpus = 1 if gpus is None else gpus
+            memory = ASSUMED_GPU_MEMORY_GIB if memory is None else memory
+            print(f"note: {exc}; assuming {gpus} GPU(s) of {memory:g} GiB", file=sys.stderr)
+            return gpus, memory
+        gpus = inv.count if gpus is None else gpus
+        memory = inv.memory_gib if memory is None else memory
+    return gpus, memory
+
+
+def _plan(args: argparse.Namespace, may_assume: bool) -> tuple[ModelProfile, ParallelPlan]:
+    profile = get_profile(args.profile)
+    gpus, memory = _hardware(args, may_assume)
+    return profile, plan(
+        profile,
+        gpu_memory_gib=memory,
+        gpus_per_node=gpus,
+        nodes=args.nodes,
+        max_model_len=args.max_model_len,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+        target_concurrency=args.concurrency,
+    )
+
+
+def _cmd_profiles() -> int:
+    for p in list_profiles():
+        print(
+            f"{p.name:16} {p.hub_id:32} frame={p.coordinate_frame:9} pixels={p.min_pixels}..{p.max_pixels} "
+            f"context={p.max_model_len} images/prompt={p.images_per_prompt} "
+            f"temperature={p.sampling.temperature:g} top_p={p.sampling.top_p:g}"
+        )
+        print(f"{'':16} {p.description}")
+    return 0
+
+
+def _cmd_launch(args: argparse.Namespace) -> int:
+    profile, the_plan = _plan(args, may_assume=args.dry_run)
+    print(the_plan.explain(), file=sys.stderr)
+    cmd = build_command(
+        profile,
+        the_plan,
+        host=args.host,
+        port=args.port,
+        model_path=args.model_path,
+        node_rank=args.node_rank,
+        head_address=args.head_address,
+    )
+    if args.dry_run:
+        if the_plan.nodes > 1 and the_plan.pipeline_parallel == 1:
+            for rank in range(the_plan.nodes):
+                line = format_command(
+                    build_command(
+                        profile,
+                        the_plan,
+                        host=args.host,
+                        port=args.port,
+                        model_path=args.model_path,
+                        node_rank=rank,
+                        head_address=args.head_address,
+                    )
+                )
+                print(f"# node {rank}\n{line}")
+        else:
+            if the_plan.pipeline_parallel > 1:
+                print(f"# on every other node first: ray start --address {args.head_address}:6379")
+            print(format_command(cmd))
+        print(
+            f"# then: mobile-agent run --base-url {client_base_url(args.host, args.port)} --model {profile.name} ...",
+            file=sys.stderr,
+        )
+        return 0
+    print(format_command(cmd), file=sys.stderr)
+    return run_server(cmd, profile, host=args.host, port=args.port, ready_timeout=args.ready_timeout)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    status = check_endpoint(args.base_url, args.model, api_key=args.api_key, timeout=args.timeout)
+    print(status.summary())
+    return 0 if status.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exit 0 on success, 1 when the server fails, 2 on a usage or set-up error."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "profiles":
+            return _cmd_profiles()
+        if args.command == "plan":
+            print(_plan(args, may_assume=True)[1].explain())
+            return 0
+        if args.command == "launch":
+            return _cmd_launch(args)
+        return _cmd_check(args)
+    except (PlanError, UnknownProfile, SetupError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,384 @@
+"""Build, run and watch the `vllm serve` command for a profile and a parallel plan.
+
+The command is an argv list (never a shell string), printed shell-quoted for the user to copy.
+`check_endpoint` is the readiness probe the launcher and `mobile-agent doctor` share: the server
+answers, the model is listed, and a one-token chat completion comes back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from serving.planner import ParallelPlan
+from serving.profiles import ModelProfile
+
+VLLM_INSTALL_HINT = "vLLM is not installed here: pip install 'mobile-agent[serve]' (needs a CUDA GPU)"
+DP_RPC_PORT = 13345
+
+
+class LaunchError(RuntimeError):
+    """The server could not be started or did not become ready; the message says why."""
+
+
+class SetupError(LaunchError):
+    """Something is missing before anything runs (vLLM, nvidia-smi, a flag); exit status 2."""
+
+
+@dataclass(frozen=True)
+class GpuInventory:
+    count: int
+    memory_gib: float  # the smallest GPU's memory: a plan must fit on every GPU
+    names: tuple[str, ...] = ()
+
+
+def detect_gpus(nvidia_smi: str = "nvidia-smi") -> GpuInventory:
+    """The GPUs on this node, read from nvidia-smi; LaunchError when there are none."""
+    exe = shutil.which(nvidia_smi)
+    if exe is None:
+        raise SetupError(
+            "nvidia-smi not found: no NVIDIA GPU here; pass --gpus and --gpu-memory to plan anyway"
+        )
+    try:
+        out = subprocess.run(
+            [exe, "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (subprocess.SubprocessError, OSError) as exc:
+        raise SetupError(f"nvidia-smi failed: {exc}") from exc
+    return parse_nvidia_smi(out)
+
+
+def parse_nvidia_smi(text: str) -> GpuInventory:
+    """Parse `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits` output."""
+    names: list[str] = []
+    mems: list[float] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, _, mem = line.rpartition(",")
+        try:
+            mems.append(float(mem.strip()) / 1024)  # MiB -> GiB
+        except ValueError as exc:
+            raise SetupError(f"unexpected nvidia-smi line: {line!r}") from exc
+        names.append(name.strip())
+    if not mems:
+        raise SetupError("nvidia-smi lists no GPUs")
+    return GpuInventory(count=len(mems), memory_gib=min(mems), names=tuple(names))
+
+
+def build_command(
+    profile: ModelProfile,
+    plan: ParallelPlan,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model_path: str | None = None,
+    node_rank: int = 0,
+    head_address: str | None = None,
+    executable: str = "vllm",
+    extra_args: Sequence[str] = (),
+) -> list[str]:
+    """The `vllm serve` argv for one node of the plan (node 0 is the head that serves HTTP)."""
+    if not 0 <= node_rank < plan.nodes:
+        raise SetupError(f"node rank {node_rank} is outside 0..{plan.nodes - 1}")
+    cmd = [
+        executable,
+        "serve",
+        model_path or profile.hub_id,
+        "--served-model-name",
+        profile.name,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--max-model-len",
+        str(plan.max_model_len),
+        "--limit-mm-per-prompt",
+        json.dumps({"image": profile.images_per_prompt, "video": 0}),
+        "--mm-processor-kwargs",
+        json.dumps(profile.mm_processor_kwargs),
+        "--enable-prefix-caching",
+        "--override-generation-config",
+        json.dumps({"temperature": profile.sampling.temperature, "top_p": profile.sampling.top_p}),
+        "--tensor-parallel-size",
+        str(plan.tensor_parallel),
+        "--pipeline-parallel-size",
+        str(plan.pipeline_parallel),
+        "--data-parallel-size",
+        str(plan.data_parallel),
+        "--gpu-memory-utilization",
+        str(plan.gpu_memory_utilization),
+    ]
+    if plan.nodes > 1:
+        if head_address is None:
+            raise SetupError(f"the plan spans {plan.nodes} nodes: pass --head-address (the head node's IP)")
+        if plan.pipeline_parallel > 1:
+            # Pipeline stages on several nodes run through a Ray cluster the head drives.
+            if node_rank != 0:
+                raise SetupError(
+                    "with pipeline parallelism only the head runs vllm; on the other nodes run "
+                    f"`ray start --address {head_address}:6379`"
+                )
+            cmd += ["--distributed-executor-backend", "ray"]
+        else:
+            local = plan.replicas_per_node
+            cmd += [
+                "--data-parallel-size-local",
+                str(local),
+                "--data-parallel-address",
+                head_address,
+                "--data-parallel-rpc-port",
+                str(DP_RPC_PORT),
+            ]
+            if node_rank > 0:
+                cmd += ["--headless", "--data-parallel-start-rank", str(node_rank * local)]
+    cmd += list(extra_args)
+    return cmd
+
+
+def format_command(cmd: Sequence[str]) -> str:
+    """The argv as one shell-quoted line a user can paste."""
+    return shlex.join(cmd)
+
+
+def client_base_url(host: str, port: int) -> str:
+    """The OpenAI-style base URL clients use (`mobile-agent run --base-url`)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/v1"
+
+
+def _root_url(base_url: str) -> str:
+    base = base_url.rstrip("/")
+    return base[: -len("/v1")] if base.endswith("/v1") else base
+
+
+def _v1_url(base_url: str) -> str:
+    base = base_url.rstrip("/")
+    return base if base.endswith("/v1") else base + "/v1"
+
+
+@dataclass
+class EndpointStatus:
+    """What a probe of an OpenAI-compatible model server found."""
+
+    base_url: str
+    model: str
+    reachable: bool = False
+    models: list[str] = field(default_factory=list)
+    model_listed: bool = False
+    answered: bool = False
+    reply: str = ""
+    latency_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reachable and self.model_listed and self.answered
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.model} at {self.base_url} answers ({self.latency_s:.2f} s)"
+        return f"{self.model} at {self.base_url}: {self.error or 'not ready'}"
+
+
+def _chat_body(model: str) -> dict[str, object]:
+    return {
+        "model": model,
+        "messages": [{"role": "user", "content": "Reply with the single word OK."}],
+        "max_tokens": 4,
+        "temperature": 0.0,
+    }
+
+
+def _models_from(resp: httpx.Response) -> list[str]:
+    data = resp.json().get("data", [])
+    return [m.get("id", "") for m in data if isinstance(m, dict)]
+
+
+def _reply_from(resp: httpx.Response) -> str:
+    choice = resp.json()["choices"][0]
+    return str((choice.get("message") or {}).get("content") or choice.get("text") or "")
+
+
+def _headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def check_endpoint(
+    base_url: str, model: str, api_key: str | None = None, timeout: float = 5
+) -> EndpointStatus:
+    """Probe a server: reachable, `model` listed by /v1/models, a tiny chat completion answered.
+
+    Never raises for server-side problems; the status says what failed.
+    """
+    status = EndpointStatus(base_url=_v1_url(base_url), model=model)
+    v1 = status.base_url
+    try:
+        with httpx.Client(timeout=timeout, headers=_headers(api_key)) as client:
+            resp = client.get(f"{v1}/models")
+            status.reachable = True
+            if resp.status_code != 200:
+                status.error = f"GET /v1/models answered {resp.status_code}: {resp.text[:200]}"
+                return status
+            status.models = _models_from(resp)
+            status.model_listed = model in status.models
+            if not status.model_listed:
+                status.error = f"model {model!r} is not served; the server lists {status.models}"
+                return status
+            t0 = time.perf_counter()
+            resp = client.post(f"{v1}/chat/completions", json=_chat_body(model))
+            status.latency_s = time.perf_counter() - t0
+            if resp.status_code != 200:
+                status.error = f"chat completion answered {resp.status_code}: {resp.text[:200]}"
+                return status
+            status.reply = _reply_from(resp)
+            status.answered = True
+    except httpx.TimeoutException:
+        status.error = f"no answer within {timeout:g} s"
+    except httpx.TransportError as exc:
+        status.error = f"cannot reach {v1}: {exc}"
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        status.error = f"unusable answer from the server: {exc}"
+    return status
+
+
+async def acheck_endpoint(
+    base_url: str,
+    model: str,
+    api_key: str | None = None,
+    timeout: float = 5,  # noqa: ASYNC109 - the same signature as check_endpoint
+) -> EndpointStatus:
+    """`check_endpoint` for callers inside an event loop."""
+    status = EndpointStatus(base_url=_v1_url(base_url), model=model)
+    v1 = status.base_url
+    try:
+        async with httpx.AsyncClient(timeout=timeout, headers=_headers(api_key)) as client:
+            resp = await client.get(f"{v1}/models")
+            status.reachable = True
+            if resp.status_code != 200:
+                status.error = f"GET /v1/models answered {resp.status_code}: {resp.text[:200]}"
+                return status
+            status.models = _models_from(resp)
+            status.model_listed = model in status.models
+            if not status.model_listed:
+                status.error = f"model {model!r} is not served; the server lists {status.models}"
+                return status
+            t0 = time.perf_counter()
+            resp = await client.post(f"{v1}/chat/completions", json=_chat_body(model))
+            status.latency_s = time.perf_counter() - t0
+            if resp.status_code != 200:
+                status.error = f"chat completion answered {resp.status_code}: {resp.text[:200]}"
+                return status
+            status.reply = _reply_from(resp)
+            status.answered = True
+    except httpx.TimeoutException:
+        status.error = f"no answer within {timeout:g} s"
+    except httpx.TransportError as exc:
+        status.error = f"cannot reach {v1}: {exc}"
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        status.error = f"unusable answer from the server: {exc}"
+    return status
+
+
+def wait_until_ready(
+    base_url: str,
+    model: str,
+    *,
+    timeout: float = 1800,
+    interval: float = 2.0,
+    api_key: str | None = None,
+    alive: Callable[[], bool] = lambda: True,
+    progress: Callable[[str], None] | None = None,
+) -> float:
+    """Poll `/health` then `/v1/models` until `model` is listed; returns seconds waited.
+
+    `alive` lets the caller stop early when the server process died (loading can fail late).
+    """
+    root, v1 = _root_url(base_url), _v1_url(base_url)
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    with httpx.Client(timeout=5, headers=_headers(api_key)) as client:
+        while True:
+            if not alive():
+                raise LaunchError("the server process exited before it became ready (see its log above)")
+            try:
+                if client.get(f"{root}/health").status_code == 200:
+                    resp = client.get(f"{v1}/models")
+                    if resp.status_code == 200 and model in _models_from(resp):
+                        return time.monotonic() - t0
+            except (httpx.TransportError, ValueError):
+                pass
+            if time.monotonic() >= deadline:
+                raise LaunchError(f"{model} was not ready at {root} after {timeout:g} s")
+            if progress:
+                progress(".")
+            time.sleep(interval)
+
+
+def run_server(
+    cmd: Sequence[str],
+    profile: ModelProfile,
+    *,
+    host: str,
+    port: int,
+    ready_timeout: float = 1800,
+    env: dict[str, str] | None = None,
+    out: Callable[[str], None] = lambda s: print(s, file=sys.stderr, end="", flush=True),
+) -> int:
+    """Start the server, wait until it serves the profile's model, then stay with it.
+
+    Returns the server's exit status; Ctrl-C or SIGTERM stop the server cleanly.
+    """
+    if shutil.which(cmd[0]) is None:
+        raise SetupError(VLLM_INSTALL_HINT)
+    proc = subprocess.Popen(list(cmd), env={**os.environ, **(env or {})})
+
+    def stop(signum: int, _frame: object) -> None:
+        proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    base = client_base_url(host, port)
+    try:
+        out(f"waiting for {profile.name} at {base} ")
+        waited = wait_until_ready(
+            base,
+            profile.name,
+            timeout=ready_timeout,
+            api_key=(env or {}).get("VLLM_API_KEY") or os.environ.get("VLLM_API_KEY"),
+            alive=lambda: proc.poll() is None,
+            progress=out,
+        )
+        out(
+            f'\nready after {waited:.0f} s. Use it with:\n  mobile-agent run --base-url {base} --model {profile.name} "..."\n'
+        )
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        return proc.wait()
+    except LaunchError:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
