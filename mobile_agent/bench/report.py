@@ -1,0 +1,235 @@
+"""Aggregate benchmark records into per-task and overall figures; write JSON and HTML.
+
+The verified result (read from the phone) and the agent's own claim are kept side by side, and
+their disagreement is counted, because a benchmark is only as trustworthy as its verifier.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from mobile_agent.bench.estimator import pass_at_k
+
+ORACLE_NOTE = (
+    "Model: the scripted oracle policy, a test instrument of the framework. These figures measure "
+    "the framework's execution, not any model's skill."
+)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize(records: list[dict[str, Any]], k: int, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Figures per task template and overall from the JSONL records (one per finished run)."""
+    runs = [r for r in records if r.get("status") != "void"]
+    void = [r for r in records if r.get("status") == "void"]
+    by_instance: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        by_instance[r["instance"]].append(r)
+        by_task[r["task"]].append(r)
+
+    def pass_k(instances: list[str], kk: int) -> float | None:
+        vals = []
+        for inst in instances:
+            rs = by_instance[inst]
+            n, c = len(rs), sum(1 for r in rs if r["verified"] >= 1.0)
+            if n >= kk:
+                vals.append(pass_at_k(n, c, kk))
+        return _mean(vals)
+
+    def figures(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        instances = sorted({r["instance"] for r in rs})
+        n = len(rs)
+        ok = sum(1 for r in rs if r["verified"] >= 1.0)
+        claimed = sum(1 for r in rs if r.get("claimed_success"))
+        disagree = sum(1 for r in rs if bool(r.get("claimed_success")) != (r["verified"] >= 1.0))
+        return {
+            "runs": n,
+            "instances": len(instances),
+            "verified_success": ok,
+            "verified_rate": ok / n if n else None,
+            "mean_score": _mean([float(r["verified"]) for r in rs]),
+            "claimed_success": claimed,
+            "claimed_rate": claimed / n if n else None,
+            "disagreements": disagree,
+            "false_claims": sum(1 for r in rs if r.get("claimed_success") and r["verified"] < 1.0),
+            "pass@1": pass_k(instances, 1),
+            f"pass@{k}": pass_k(instances, k),
+            "mean_steps": _mean([float(r.get("steps", 0)) for r in rs]),
+            "mean_seconds": _mean([float(r.get("seconds", 0.0)) for r in rs]),
+            "model_calls": sum(int(r.get("model_calls", 0)) for r in rs),
+            "tokens": sum(int(r.get("tokens", 0)) for r in rs),
+            "errors": sum(1 for r in rs if r.get("status") == "error"),
+        }
+
+    tasks = {name: figures(rs) | {"app": rs[0].get("app", "")} for name, rs in sorted(by_task.items())}
+    return {
+        "meta": (meta or {}) | {"k": k, "generated": time.strftime("%Y-%m-%d %H:%M:%S")},
+        "overall": figures(runs),
+        "tasks": tasks,
+        "void": [{"instance": r["instance"], "reason": r.get("reason", "")} for r in void],
+        "failures": [
+            {
+                "instance": r["instance"],
+                "attempt": r.get("attempt", 0),
+                "status": r.get("status"),
+                "reason": r.get("reason", ""),
+                "answer": r.get("answer"),
+                "run_dir": r.get("run_dir"),
+            }
+            for r in runs
+            if r["verified"] < 1.0
+        ],
+    }
+
+
+def write_json(summary: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def _num(v: float | None, fmt: str = "{:.1f}") -> str:
+    return "-" if v is None else fmt.format(v)
+
+
+def chart_svg(tasks: dict[str, dict[str, Any]]) -> str:
+    """A horizontal bar chart: verified success vs the agent's claim, per task (inline SVG)."""
+    names = list(tasks)
+    row_h, label_w, bar_w = 22, 260, 420
+    height = 40 + row_h * len(names)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 80}" height="{height}" '
+        'font-family="sans-serif" font-size="12" role="img" aria-label="success per task">',
+        f'<text x="{label_w}" y="14" fill="#1a7f37">■ verified</text>'
+        f'<text x="{label_w + 90}" y="14" fill="#8c959f">■ claimed by the agent</text>',
+    ]
+    for i, name in enumerate(names):
+        t = tasks[name]
+        y = 28 + i * row_h
+        ver = t["verified_rate"] or 0.0
+        cla = t["claimed_rate"] or 0.0
+        parts.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{html.escape(name)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{bar_w * cla:.1f}" height="16" fill="#d0d7de"/>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * ver:.1f}" height="8" fill="#1a7f37"/>')
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 12}">{_pct(t["verified_rate"])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_html(summary: dict[str, Any], path: Path) -> None:
+    """A self-contained report: overall figures, chart, per-task table, failures."""
+    k = summary["meta"]["k"]
+    o = summary["overall"]
+    meta = summary["meta"]
+    note = (
+        ORACLE_NOTE
+        if meta.get("oracle")
+        else f"Model: {html.escape(str(meta.get('model', '')))} at {html.escape(str(meta.get('base_url', '')))}"
+    )
+    rows = []
+    for name, t in summary["tasks"].items():
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(name)}</td><td>{html.escape(t['app'])}</td><td>{t['runs']}</td>"
+            f"<td>{_pct(t['verified_rate'])}</td><td>{_pct(t['claimed_rate'])}</td><td>{t['disagreements']}</td>"
+            f"<td>{_pct(t['pass@1'])}</td><td>{_pct(t.get(f'pass@{k}'))}</td>"
+            f"<td>{_num(t['mean_steps'])}</td><td>{_num(t['mean_seconds'])}</td>"
+            f"<td>{t['model_calls']}</td><td>{t['tokens']}</td></tr>"
+        )
+    fails = (
+        "".join(
+            f"<li><b>{html.escape(f['instance'])}</b> (attempt {f['attempt']}): {html.escape(str(f['status']))} — "
+            f"{html.escape(str(f['reason']))}{' — answer: ' + html.escape(str(f['answer'])) if f['answer'] else ''}"
+            f"{' — <code>' + html.escape(str(f['run_dir'])) + '</code>' if f['run_dir'] else ''}</li>"
+            for f in summary["failures"]
+        )
+        or "<li>none</li>"
+    )
+    voids = (
+        "".join(f"<li>{html.escape(v['instance'])}: {html.escape(v['reason'])}</li>" for v in summary["void"])
+        or "<li>none</li>"
+    )
+    doc = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>mobile-agent benchmark</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#24292f}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #d0d7de;padding:4px 8px;text-align:right}}td:first-child,th:first-child,td:nth-child(2){{text-align:left}}
+.big{{font-size:1.4em}} .note{{background:#fff8c5;padding:8px;border:1px solid #d4a72c}}</style></head><body>
+<h1>mobile-agent offline benchmark</h1>
+<p class="note">{note}</p>
+<p>mode <b>{html.escape(str(meta.get("mode", "")))}</b> · seeds {meta.get("seeds", "")} · n {meta.get("n", "")} · k {k} ·
+parallel {meta.get("parallel", "")} · error rate {meta.get("error_rate", 0)} · wall {_num(meta.get("wall_seconds"))} s · {html.escape(meta["generated"])}</p>
+<p class="big">verified success <b>{_pct(o["verified_rate"])}</b> ({o["verified_success"]}/{o["runs"]}) ·
+agent's claim {_pct(o["claimed_rate"])} · disagreements {o["disagreements"]} ·
+pass@1 {_pct(o["pass@1"])} · pass@{k} {_pct(o.get(f"pass@{k}"))}</p>
+<p>mean steps {_num(o["mean_steps"])} · mean time {_num(o["mean_seconds"])} s · model calls {o["model_calls"]} · tokens {o["tokens"]}</p>
+{chart_svg(summary["tasks"])}
+<h2>Per task</h2><table><tr><th>task</th><th>app</th><th>runs</th><th>verified</th><th>claimed</th><th>disagree</th>
+<th>pass@1</th><th>pass@{k}</th><th>steps</th><th>s</th><th>calls</th><th>tokens</th></tr>{"".join(rows)}</table>
+<h2>Failures</h2><ul>{fails}</ul><h2>Void instances (initial state already passed)</h2><ul>{voids}</ul>
+</body></html>"""
+    path.write_text(doc, encoding="utf-8")
+
+
+def print_table(summary: dict[str, Any], console: Any = None) -> None:
+    """The per-task table and overall line, with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    k = summary["meta"]["k"]
+    table = Table(title="mobile-agent benchmark (verified from device state)")
+    for col in (
+        "task",
+        "runs",
+        "verified",
+        "claimed",
+        "disagree",
+        "pass@1",
+        f"pass@{k}",
+        "steps",
+        "s",
+        "calls",
+        "tokens",
+    ):
+        table.add_column(col, justify="left" if col == "task" else "right")
+    for name, t in summary["tasks"].items():
+        table.add_row(
+            name,
+            str(t["runs"]),
+            _pct(t["verified_rate"]),
+            _pct(t["claimed_rate"]),
+            str(t["disagreements"]),
+            _pct(t["pass@1"]),
+            _pct(t.get(f"pass@{k}")),
+            _num(t["mean_steps"]),
+            _num(t["mean_seconds"]),
+            str(t["model_calls"]),
+            str(t["tokens"]),
+        )
+    o = summary["overall"]
+    table.add_row(
+        "[b]overall[/b]",
+        str(o["runs"]),
+        _pct(o["verified_rate"]),
+        _pct(o["claimed_rate"]),
+        str(o["disagreements"]),
+        _pct(o["pass@1"]),
+        _pct(o.get(f"pass@{k}")),
+        _num(o["mean_steps"]),
+        _num(o["mean_seconds"]),
+        str(o["model_calls"]),
+        str(o["tokens"]),
+    )
+    console.print(table)
+    if summary["meta"].get("oracle"):
+        console.print(f"[yellow]{ORACLE_NOTE}[/yellow]")
