@@ -36,6 +36,7 @@ class EventType:
     HUMAN_REQUESTED = "human.requested"  # kind ("question"|"confirm"), prompt, action
     HUMAN_REPLIED = "human.replied"  # text, approved
     ANSWER = "answer"  # text
+    STEP_FINISHED = "step.finished"  # outcome, changed, diff, timings (model_s per role, device_s, settle_s)
     TASK_FINISHED = "task.finished"  # status, reason, answer, steps
     ERROR = "error"  # where, message
 
@@ -128,13 +129,16 @@ def reduce(state: MemoryState, event: Event) -> MemoryState:
     if t in (EventType.ACTION_EXECUTED, EventType.ACTION_FAILED):
         entry = HistoryEntry(
             step=event.step or state.step,
-            action=d.get("action") or state.last_action or {},
+            action=d["action"] if "action" in d else (state.last_action or {}),
             description=state.last_description,
             outcome="C" if t == EventType.ACTION_FAILED else "",
             error=d.get("error", "") if t == EventType.ACTION_FAILED else "",
             thought=state.last_thought,
         )
-        return replace(state, history=(*state.history, entry))
+        failures = (
+            state.consecutive_failures + 1 if t == EventType.ACTION_FAILED else state.consecutive_failures
+        )
+        return replace(state, history=(*state.history, entry), consecutive_failures=failures)
     if t == EventType.REFLECTION:
         outcome = d.get("outcome", "")
         history = state.history
