@@ -289,7 +289,6 @@ class StubChatServer:
             timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         return server, sock
 
     # -- threaded ------------------------------------------------------------------------------
