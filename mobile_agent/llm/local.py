@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from mobile_agent.llm.base import (
 
 INSTALL_HINT = "the local backend needs torch and transformers: pip install 'mobile-agent[local]'"
 _DTYPES = ("auto", "bfloat16", "float16", "float32")
+_SERVER_ONLY = frozenset({"base_url", "api_key", "timeout_s", "retries", "image_format", "backend"})
 
 
 def _offline() -> bool:
@@ -66,89 +69,155 @@ def image_only_processor_class() -> type:
     return ImageOnlyQwen2_5_VLProcessor
 
 
+@dataclass
+class _Engine:
+    """One loaded checkpoint, shared by every `LocalChatModel` that names it.
+
+    The four roles each get a model from the factory; they must not load the weights four
+    times. Generation is serialised per engine: one forward pass at a time on one model.
+    """
+
+    ref: str
+    device: str | None
+    dtype: str | None
+    model: Any = None
+    processor: Any = None
+    users: int = 0
+    load_lock: threading.Lock = field(default_factory=threading.Lock)
+    generate_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure_loaded(self) -> None:
+        with self.load_lock:
+            if self.model is None:
+                self.model, self.processor = _load(self.ref, self.device, self.dtype)
+
+
+_ENGINES: dict[tuple[str, str | None, str | None], _Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _acquire(ref: str, device: str | None, dtype: str | None) -> _Engine:
+    with _ENGINES_LOCK:
+        engine = _ENGINES.setdefault((ref, device, dtype), _Engine(ref, device, dtype))
+        engine.users += 1
+    try:
+        engine.ensure_loaded()
+    except BaseException:
+        _release(engine)
+        raise
+    return engine
+
+
+def _release(engine: _Engine) -> None:
+    with _ENGINES_LOCK:
+        engine.users -= 1
+        if engine.users <= 0 and _ENGINES.get((engine.ref, engine.device, engine.dtype)) is engine:
+            del _ENGINES[(engine.ref, engine.device, engine.dtype)]
+
+
+def _load(ref: str, device: str | None, dtype: str | None) -> tuple[Any, Any]:
+    """Load model and processor (blocking; runs in a worker thread)."""
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:
+        raise ModelUnavailable(f"{INSTALL_HINT} ({exc})") from exc
+    if _looks_like_path(ref) and not Path(ref).is_dir():
+        raise ModelUnavailable(f"no model directory at {ref}")
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype_name = dtype or ("bfloat16" if device.startswith("cuda") else "float32")
+    torch_dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
+    common: dict[str, Any] = {"local_files_only": _offline()}
+    dtype_kw = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+    model_kw: dict[str, Any] = {**common, dtype_kw: torch_dtype}
+    if device == "cuda":
+        model_kw["device_map"] = "auto"  # spread a large model over every visible GPU
+    model: Any
+    try:
+        try:
+            model = transformers.AutoModelForImageTextToText.from_pretrained(ref, **model_kw)
+        except (ValueError, KeyError):
+            model = transformers.Qwen2_5_VLForConditionalGeneration.from_pretrained(ref, **model_kw)
+        processor = _load_processor(transformers, ref, common)
+    except OSError as exc:
+        hint = " (HF_HUB_OFFLINE is set: only the local cache is searched)" if _offline() else ""
+        raise ModelUnavailable(f"cannot load {ref}{hint}: {exc}") from exc
+    if "device_map" not in model_kw:
+        model = model.to(device)
+    model.eval()
+    return model, processor
+
+
+def _load_processor(transformers: Any, ref: str, common: dict[str, Any]) -> Any:
+    """AutoProcessor, or an image-only processor when that yields only a tokenizer."""
+    try:
+        processor = transformers.AutoProcessor.from_pretrained(ref, **common)
+    except (ImportError, ValueError, TypeError):
+        processor = None  # e.g. the video processor needs torchvision
+    if processor is not None and hasattr(processor, "image_processor"):
+        return processor
+    tokenizer = transformers.AutoTokenizer.from_pretrained(ref, **common)
+    image_processor = transformers.AutoImageProcessor.from_pretrained(ref, **common)
+    return image_only_processor_class()(
+        image_processor=image_processor, tokenizer=tokenizer, chat_template=tokenizer.chat_template
+    )
+
+
 class LocalChatModel:
-    """`ChatModel` over a Qwen2.5-VL family checkpoint (GUI-Owl) loaded with transformers."""
+    """`ChatModel` over a Qwen2.5-VL family checkpoint (GUI-Owl) loaded with transformers.
+
+    `model` is accepted as another name for `model_path_or_id`, and the server-only settings
+    the model factory passes to every backend (base_url, api_key, timeout_s, retries,
+    image_format) are accepted and unused, so one settings dict serves every backend.
+    """
 
     def __init__(
         self,
-        model_path_or_id: str,
+        model_path_or_id: str | None = None,
         *,
+        model: str | None = None,
         name: str | None = None,
         device: str | None = None,
         dtype: str | None = None,
-        max_new_tokens: int = 1024,
+        max_new_tokens: int | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
         min_pixels: int | None = None,
         max_pixels: int | None = None,
+        **server_only: Any,
     ) -> None:
+        ref = model_path_or_id or model
+        if not ref:
+            raise ValueError("the local backend needs a model directory or hub id (--model PATH)")
         if dtype is not None and dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-        self.model_ref = os.path.expanduser(model_path_or_id)
-        self.name = name or model_path_or_id.rstrip("/").rsplit("/", 1)[-1]
+        unknown = set(server_only) - _SERVER_ONLY
+        if unknown:
+            raise TypeError(f"unexpected settings for the local backend: {', '.join(sorted(unknown))}")
+        self.model_ref = os.path.expanduser(ref)
+        self.name = name or ref.rstrip("/").rsplit("/", 1)[-1]
         self.device = device
         self.dtype = dtype
-        self.max_new_tokens = max_new_tokens
+        self.max_new_tokens = max_new_tokens or max_tokens or 1024
+        self.temperature = temperature
+        self.top_p = top_p
+        self.seed = seed
         self.min_pixels = min_pixels
         self.max_pixels = max_pixels
-        self._model: Any = None
-        self._processor: Any = None
-        self._load_lock = asyncio.Lock()
-        self._generate_lock = asyncio.Lock()
+        self._engine: _Engine | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._engine is not None
 
     async def load(self) -> None:
         """Load the model now (it otherwise loads on the first chat); safe to call twice."""
-        async with self._load_lock:
-            if self._model is None:
-                self._model, self._processor = await asyncio.to_thread(self._load_sync)
-
-    def _load_sync(self) -> tuple[Any, Any]:
-        try:
-            import torch
-            import transformers
-        except ImportError as exc:
-            raise ModelUnavailable(f"{INSTALL_HINT} ({exc})") from exc
-        if _looks_like_path(self.model_ref) and not Path(self.model_ref).is_dir():
-            raise ModelUnavailable(f"no model directory at {self.model_ref}")
-        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype_name = self.dtype or ("bfloat16" if device.startswith("cuda") else "float32")
-        torch_dtype = "auto" if dtype_name == "auto" else getattr(torch, dtype_name)
-        common: dict[str, Any] = {"local_files_only": _offline()}
-        dtype_kw = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
-        model_kw: dict[str, Any] = {**common, dtype_kw: torch_dtype}
-        if device == "cuda":
-            model_kw["device_map"] = "auto"  # spread a large model over every visible GPU
-        try:
-            try:
-                model = transformers.AutoModelForImageTextToText.from_pretrained(self.model_ref, **model_kw)
-            except (ValueError, KeyError):
-                model = transformers.Qwen2_5_VLForConditionalGeneration.from_pretrained(
-                    self.model_ref, **model_kw
-                )
-            processor = self._load_processor(transformers, common)
-        except OSError as exc:
-            hint = " (HF_HUB_OFFLINE is set: only the local cache is searched)" if _offline() else ""
-            raise ModelUnavailable(f"cannot load {self.model_ref}{hint}: {exc}") from exc
-        if "device_map" not in model_kw:
-            model = model.to(device)
-        model.eval()
-        return model, processor
-
-    def _load_processor(self, transformers: Any, common: dict[str, Any]) -> Any:
-        """AutoProcessor, or an image-only processor when that yields only a tokenizer."""
-        try:
-            processor = transformers.AutoProcessor.from_pretrained(self.model_ref, **common)
-        except (ImportError, ValueError, TypeError):
-            processor = None  # e.g. the video processor needs torchvision
-        if processor is not None and hasattr(processor, "image_processor"):
-            return processor
-        tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_ref, **common)
-        image_processor = transformers.AutoImageProcessor.from_pretrained(self.model_ref, **common)
-        return image_only_processor_class()(
-            image_processor=image_processor, tokenizer=tokenizer, chat_template=tokenizer.chat_template
-        )
+        async with self._lock:
+            if self._engine is None:
+                self._engine = await asyncio.to_thread(_acquire, self.model_ref, self.device, self.dtype)
 
     async def chat(
         self,
@@ -158,12 +227,16 @@ class LocalChatModel:
         temperature: float | None = None,
     ) -> ChatResponse:
         await self.load()
-        async with self._generate_lock:
-            t0 = time.perf_counter()
-            text, usage = await asyncio.to_thread(self._generate_sync, messages, max_tokens, temperature)
-            return ChatResponse(text=text, usage=usage, model=self.name, latency_s=time.perf_counter() - t0)
+        engine = self._engine
+        if engine is None:  # closed while loading
+            raise ModelUnavailable(f"{self.name} was closed")
+        t0 = time.perf_counter()
+        temp = self.temperature if temperature is None else temperature
+        text, usage = await asyncio.to_thread(self._generate_sync, engine, messages, max_tokens, temp)
+        return ChatResponse(text=text, usage=usage, model=self.name, latency_s=time.perf_counter() - t0)
 
-    def _conversation(self, messages: list[Message]) -> tuple[list[dict[str, Any]], list[Any]]:
+    @staticmethod
+    def _conversation(messages: list[Message]) -> tuple[list[dict[str, Any]], list[Any]]:
         conv: list[dict[str, Any]] = []
         images: list[Any] = []
         for m in messages:
@@ -178,30 +251,33 @@ class LocalChatModel:
         return conv, images
 
     def _generate_sync(
-        self, messages: list[Message], max_tokens: int | None, temperature: float | None
+        self, engine: _Engine, messages: list[Message], max_tokens: int | None, temperature: float | None
     ) -> tuple[str, Usage]:
         import torch
 
         conv, images = self._conversation(messages)
-        processor, model = self._processor, self._model
-        try:
-            prompt = processor.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
-            image_kw: dict[str, Any] = {}
-            if self.min_pixels is not None:
-                image_kw["min_pixels"] = self.min_pixels
-            if self.max_pixels is not None:
-                image_kw["max_pixels"] = self.max_pixels
-            inputs = processor(text=[prompt], images=images or None, return_tensors="pt", **image_kw)
-            inputs = inputs.to(model.device)
-            gen_kw: dict[str, Any] = {"max_new_tokens": max_tokens or self.max_new_tokens}
-            if temperature:
-                gen_kw.update(do_sample=True, temperature=temperature)
-            else:
-                gen_kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-            with torch.inference_mode():
-                out = model.generate(**inputs, **gen_kw)
-        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-            raise ModelResponseError(f"local generation failed: {exc}") from exc
+        processor, model = engine.processor, engine.model
+        image_kw: dict[str, Any] = {}
+        if self.min_pixels is not None:
+            image_kw["min_pixels"] = self.min_pixels
+        if self.max_pixels is not None:
+            image_kw["max_pixels"] = self.max_pixels
+        gen_kw: dict[str, Any] = {"max_new_tokens": max_tokens or self.max_new_tokens}
+        if temperature:
+            gen_kw.update(do_sample=True, temperature=temperature, top_p=self.top_p or 1.0)
+        else:  # greedy, the profiles' recommendation: reproducible runs
+            gen_kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with engine.generate_lock:
+            try:
+                prompt = processor.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
+                inputs = processor(text=[prompt], images=images or None, return_tensors="pt", **image_kw)
+                inputs = inputs.to(model.device)
+                if self.seed is not None:
+                    torch.manual_seed(self.seed)
+                with torch.inference_mode():
+                    out = model.generate(**inputs, **gen_kw)
+            except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+                raise ModelResponseError(f"local generation failed: {exc}") from exc
         prompt_len = int(inputs["input_ids"].shape[1])
         new = out[0, prompt_len:]
         pad = getattr(model.generation_config, "pad_token_id", None)
@@ -210,7 +286,8 @@ class LocalChatModel:
         return text, Usage(prompt_tokens=prompt_len, completion_tokens=completion)
 
     async def aclose(self) -> None:
-        """Drop the model so its memory can be reclaimed."""
-        async with self._load_lock:
-            self._model = None
-            self._processor = None
+        """Let go of the shared weights; the last user frees them."""
+        async with self._lock:
+            if self._engine is not None:
+                _release(self._engine)
+                self._engine = None

@@ -98,6 +98,23 @@ async def test_generation_leaves_the_event_loop_free(tiny_model: Path) -> None:
     assert ticks >= 10, (ticks, elapsed)
 
 
+async def test_roles_share_one_loaded_model_built_by_the_factory(tiny_model: Path) -> None:
+    from mobile_agent.llm.factory import make_model
+
+    # The factory passes one settings dict to any backend; server-only keys are accepted.
+    settings = {"model": str(tiny_model), "base_url": "http://unused/v1", "api_key": None, "max_tokens": 6}
+    worker = make_model("local", **settings)
+    reflector = make_model("local", **settings)
+    assert isinstance(worker, LocalChatModel) and isinstance(reflector, LocalChatModel)
+    a = await worker.chat(_messages(_screen()))
+    b = await reflector.chat(_messages(_screen()))
+    assert a.text == b.text and a.usage.completion_tokens <= 6
+    assert worker._engine is reflector._engine  # one copy of the weights for all roles
+    await worker.aclose()
+    assert (await reflector.chat([Message("user", "hi")], max_tokens=2)).usage.completion_tokens <= 2
+    await reflector.aclose()
+
+
 async def test_missing_directory_is_a_clear_unavailable_error(tmp_path: Path) -> None:
     model = LocalChatModel(str(tmp_path / "no-such-model"))
     with pytest.raises(ModelUnavailable, match="no model directory"):
