@@ -242,6 +242,7 @@ class Runner:
         self._loop_escalated = False
         self._started = 0.0
         self._factor = 28
+        self.result: RunResult | None = None
         if config.profile:
             try:
                 from serving.profiles import get_profile
@@ -351,6 +352,7 @@ class Runner:
             instruction=state.instruction,
             mode=self.config.mode,
         )
+        self.result = result
         if not self.bus.closed:
             self.bus.publish(
                 EventType.TASK_FINISHED,

@@ -1,0 +1,192 @@
+"""The Python API: `Agent(device).run("instruction")`.
+
+```python
+from mobile_agent import Agent
+
+agent = Agent("127.0.0.1:6555")                # a serial, a Device object, or None (the only one)
+agent.subscribe(lambda ev: print(ev.type, ev.data))   # watch every event of every run
+result = await agent.run("Turn on Wi-Fi", max_steps=15)
+print(result.status, result.answer, result.run_dir)
+```
+
+Each run gets its own `Bus`; pass `bus=` to read its state or `bus.stream()` live from another
+task, and `cancel=` (an `asyncio.Event`) to stop it cleanly. The run directory is always
+written, whatever the ending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+
+from mobile_agent.bus import Bus, Event, EventType
+from mobile_agent.config import MODEL_ROLES, AgentConfig, ConfigError, load_config
+from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
+from mobile_agent.human import HumanChannel
+from mobile_agent.llm.base import ChatModel
+from mobile_agent.runner import Runner, RunResult
+from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
+
+__all__ = ["Agent", "RunResult"]
+
+
+async def connect(device: Device | str | None) -> tuple[Device, bool]:
+    """A Device for a serial (or the only attached device); True when we opened it."""
+    if device is not None and not isinstance(device, str):
+        return device, False
+    try:
+        from mobile_agent.device.adb import connect_device
+    except ImportError as exc:  # pragma: no cover - the ADB driver ships with the package
+        raise DeviceError(f"the ADB driver is not available: {exc}") from None
+    dev = connect_device(device)
+    if inspect.isawaitable(dev):
+        dev = await dev
+    return dev, True
+
+
+def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatModel]:
+    """One model per role from the settings; roles with identical settings share an instance."""
+    from mobile_agent.llm.factory import make_model
+
+    made: dict[str, ChatModel] = {}
+    models: dict[str, ChatModel] = {}
+    for role in roles:
+        settings = config.model_settings(role)
+        backend = settings.pop("backend")
+        if backend == "scripted":
+            raise ConfigError(
+                "the scripted backend replays given answers: pass models=ScriptedModel(...) to Agent"
+            )
+        if backend == "local":
+            settings["min_pixels"] = config.min_pixels
+            settings["max_pixels"] = config.max_pixels
+        key = repr((backend, sorted(settings.items())))
+        if key not in made:
+            made[key] = make_model(backend, **settings)
+        models[role] = made[key]
+    return models
+
+
+class Agent:
+    """Operates one phone; `run()` may be called many times (one run at a time per device)."""
+
+    def __init__(
+        self,
+        device: Device | str | None = None,
+        *,
+        config: AgentConfig | None = None,
+        models: dict[str, ChatModel] | ChatModel | None = None,
+        human: HumanChannel | None = None,
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        self.device = device
+        self.models = models
+        self.human = human
+        self._subscribers: list[Callable[[Event], None]] = []
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `callback(event)` for every event of every later run; returns an unsubscribe."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def _roles(self) -> tuple[str, ...]:
+        return ("single",) if self.config.mode == "single" else tuple(r for r in MODEL_ROLES if r != "single")
+
+    def _models(self) -> tuple[dict[str, ChatModel], list[ChatModel]]:
+        roles = self._roles()
+        given = self.models
+        if given is None:
+            models = build_models(self.config, roles)
+            return models, list({id(m): m for m in models.values()}.values())
+        if not isinstance(given, dict):
+            return dict.fromkeys(roles, given), []
+        missing = [r for r in roles if r not in given and "default" not in given and "worker" not in given]
+        own: dict[str, ChatModel] = build_models(self.config, tuple(missing)) if missing else {}
+        models = {r: given.get(r) or own.get(r) or given.get("default") or given["worker"] for r in roles}
+        return models, list({id(m): m for m in own.values()}.values())
+
+    async def run(
+        self,
+        instruction: str,
+        *,
+        max_steps: int | None = None,
+        max_seconds: float | None = None,
+        out_dir: str | Path | None = None,
+        bus: Bus | None = None,
+        cancel: asyncio.Event | None = None,
+        knowledge: str = "",
+    ) -> RunResult:
+        """Run one task to its end and return how it ended (never raises for device/model trouble).
+
+        `out_dir` is the run directory itself (created); default `config.runs_dir/<new name>`.
+        The bus is closed at the end, which ends its live streams.
+        """
+        if not instruction or not instruction.strip():
+            raise ValueError("the instruction is empty")
+        bus = bus if bus is not None else Bus()
+        if out_dir is not None:
+            run_dir = Path(out_dir)
+            (run_dir / "steps").mkdir(parents=True, exist_ok=True)
+        else:
+            run_dir = new_run_dir(self.config.runs_dir, instruction)
+        serial = self.device if isinstance(self.device, str) else getattr(self.device, "serial", None)
+        writer = TrajectoryWriter(
+            run_dir, meta={"instruction": instruction, "mode": self.config.mode, "device": serial}
+        )
+        unsubscribe = [bus.subscribe(writer)] + [bus.subscribe(cb) for cb in self._subscribers]
+        owned_models: list[ChatModel] = []
+        device: Device | None = None
+        owned_device = False
+        result: RunResult | None = None
+        runner: Runner | None = None
+        try:
+            try:
+                models, owned_models = self._models()
+                writer.meta["model"] = {r: getattr(m, "name", "?") for r, m in models.items()}
+            except (ConfigError, ValueError, ImportError) as exc:
+                result = RunResult(
+                    "failed", f"model setup failed: {exc}", error="config", instruction=instruction
+                )
+                return result
+            try:
+                device, owned_device = await connect(self.device)
+                writer.meta["device"] = getattr(device, "serial", serial)
+            except DeviceError as exc:
+                kind = "device_not_found" if isinstance(exc, DeviceNotFound) else "device_error"
+                result = RunResult("failed", f"device error: {exc}", error=kind, instruction=instruction)
+                return result
+            runner = Runner(device, models, self.config, bus, human=self.human, cancel=cancel)
+            result = await runner.run(
+                instruction, knowledge=knowledge, max_steps=max_steps, max_seconds=max_seconds
+            )
+            return result
+        finally:
+            if result is None:  # the calling task was cancelled (or something escaped)
+                result = (runner.result if runner is not None else None) or RunResult(
+                    "cancelled", "the run was cancelled", error="cancelled", instruction=instruction
+                )
+            result.run_dir = run_dir
+            result.mode = self.config.mode
+            if runner is None and not bus.closed:  # setup failed before the loop started
+                bus.publish(
+                    EventType.ERROR, {"where": "setup", "message": result.reason, "kind": result.error}
+                )
+                bus.publish(
+                    EventType.TASK_FINISHED,
+                    {"status": result.status, "reason": result.reason, "error": result.error, "steps": 0},
+                )
+            if not result.instruction:
+                result.instruction = instruction
+            writer.finish(result.to_json())
+            for unsub in unsubscribe:
+                unsub()
+            bus.close()
+            for model in owned_models:
+                with contextlib.suppress(Exception):
+                    await model.aclose()
+            if owned_device and device is not None:
+                with contextlib.suppress(Exception):
+                    await device.close()

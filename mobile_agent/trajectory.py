@@ -1,0 +1,109 @@
+"""The run directory: a bus subscriber that records everything as it happens.
+
+Layout (the contract): `RUN/events.jsonl` (one event a line, flushed as it comes),
+`RUN/steps/NNN-before.png` and `NNN-after.png`, `RUN/result.json` and `RUN/report.html`
+(self-contained). `finish()` writes the last two; call it in a `finally` so a failed or
+cancelled run leaves a complete directory too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from mobile_agent.bus import Event, EventType
+
+
+def slugify(text: str, max_len: int = 32) -> str:
+    """A short file-name-safe form of an instruction ("Turn on Wi-Fi" -> "turn-on-wi-fi")."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "task"
+
+
+def new_run_dir(runs_dir: str | Path, instruction: str) -> Path:
+    """Create `runs_dir/YYYYmmdd-HHMMSS-<slug>-<shortid>` (with its steps/ folder)."""
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{slugify(instruction)}-{secrets.token_hex(3)}"
+    path = Path(runs_dir) / name
+    (path / "steps").mkdir(parents=True, exist_ok=False)
+    return path
+
+
+class TrajectoryWriter:
+    """Subscribe it to a bus (`bus.subscribe(writer)`); then `finish(result)` at the end."""
+
+    def __init__(self, run_dir: str | Path, meta: dict[str, Any] | None = None) -> None:
+        self.run_dir = Path(run_dir)
+        (self.run_dir / "steps").mkdir(parents=True, exist_ok=True)
+        self.meta = dict(meta or {})
+        self._events = open(self.run_dir / "events.jsonl", "a", encoding="utf-8")
+        self._started = time.time()
+        self.finished = False
+
+    def __call__(self, event: Event) -> None:
+        if self._events.closed:
+            return
+        self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self._events.flush()
+        if event.type == EventType.SCREEN and "png" in event.blobs:
+            rel = str(
+                event.data.get("file")
+                or f"steps/{event.step or 0:03d}-{event.data.get('phase', 'screen')}.png"
+            )
+            target = (self.run_dir / rel).resolve()
+            if self.run_dir.resolve() in target.parents:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(event.blobs["png"])
+
+    def finish(self, result: dict[str, Any]) -> Path:
+        """Write result.json and report.html; safe to call once the run has ended in any way."""
+        if not self._events.closed:
+            self._events.close()
+        body = {
+            "status": result.get("status", "failed"),
+            "reason": result.get("reason", ""),
+            "error": result.get("error"),
+            "steps": result.get("steps", 0),
+            "answer": result.get("answer"),
+            "claimed_success": bool(result.get("claimed_success", False)),
+            "verified": result.get("verified"),
+            "timings": result.get("timings", {}),
+            "usage": result.get("usage", {}),
+            "instruction": result.get("instruction") or self.meta.get("instruction", ""),
+            "mode": result.get("mode") or self.meta.get("mode", ""),
+            "model": self.meta.get("model"),
+            "device": self.meta.get("device"),
+            "started_at": self._started,
+            "finished_at": time.time(),
+        }
+        (self.run_dir / "result.json").write_text(
+            json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        from mobile_agent.report import write_report
+
+        try:
+            write_report(self.run_dir)
+        except Exception as exc:  # a report bug must not lose the run; leave a minimal page
+            (self.run_dir / "report.html").write_text(
+                f"<!doctype html><meta charset=utf-8><title>run</title><p>report failed: {exc!r}</p>",
+                encoding="utf-8",
+            )
+        self.finished = True
+        return self.run_dir
+
+
+def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
+    """The events of a run directory (a torn last line is skipped)."""
+    events = []
+    path = Path(run_dir) / "events.jsonl"
+    if not path.exists():
+        return events
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events
