@@ -150,3 +150,74 @@ def test_without_torch_the_error_says_how_to_install(tiny_model: Path) -> None:
     )
     assert "UNAVAILABLE" in out.stdout, out.stderr
     assert "pip install 'mobile-agent[local]'" in out.stdout
+
+
+class _StillPhone:
+    """A device that shows one screen and records what it is asked to do (the device boundary)."""
+
+    serial = "still-1"
+
+    def __init__(self) -> None:
+        self.actions: list[tuple[str, tuple[object, ...]]] = []
+        self.image = Image.new("RGB", (1080, 2400), "white")
+
+    async def info(self) -> object:
+        from mobile_agent.device.base import DeviceInfo
+
+        return DeviceInfo(self.serial, "still", "14", 1080, 2400)
+
+    async def size(self) -> tuple[int, int]:
+        return self.image.size
+
+    async def screenshot(self) -> Image.Image:
+        return self.image.copy()
+
+    async def ui_tree(self) -> str:
+        return "<hierarchy/>"
+
+    async def current_app(self) -> str:
+        return "com.android.launcher"
+
+    async def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> object:  # tap, swipe, type_text, key, back, home, ...
+        async def act(*args: object, **kwargs: object) -> None:
+            self.actions.append((name, args))
+
+        return act
+
+
+@pytest.mark.parametrize("mode", ["multi", "single"])
+async def test_agent_step_on_the_random_model_is_a_parse_failure_not_a_crash(
+    tiny_model: Path, mode: str
+) -> None:
+    from mobile_agent.bus import Bus, EventType
+    from mobile_agent.config import load_config
+    from mobile_agent.runner import Runner
+
+    # A small pixel budget keeps the tiny model's prompt short; the frame logic is the real one.
+    config = load_config(
+        mode=mode, max_steps=1, manager_retries=1, worker_retries=1, min_pixels=3136, max_pixels=112 * 112
+    )
+    model = LocalChatModel(str(tiny_model), max_new_tokens=12)
+    bus = Bus()
+    phone = _StillPhone()
+    runner = Runner(
+        phone, {"default": model, "worker": model, "manager": model, "single": model}, config, bus
+    )
+    result = await runner.run("Open the settings app.")
+    await model.aclose()
+    types = [e.type for e in bus.log]
+    parse_errors = [e for e in bus.log if e.type == EventType.PARSE_ERROR]
+    # Random text never parses: each attempt is a typed parse error carrying the raw answer, the
+    # role is retried, and the run ends as a failure with a reason instead of an exception.
+    assert len(parse_errors) >= 2, types
+    assert all(e.data["raw"] and e.data["reason"] for e in parse_errors)
+    assert result.status == "failed", result
+    assert "internal" not in (result.error or ""), result
+    assert not any(e.type == EventType.ERROR and e.data.get("kind") == "internal" for e in bus.log)
+    assert types[-1] == EventType.TASK_FINISHED
+    assert phone.actions == []  # nothing unparsed ever reached the phone
+    calls = [e for e in bus.log if e.type == EventType.MODEL_CALL]
+    assert calls and all(e.data["prompt_tokens"] > 0 for e in calls)
