@@ -1,0 +1,10 @@
+"""The virtual phone: an Android device that speaks the real ADB protocol.
+
+`SimServer` starts phones behind ADB TCP ports; `run_sim` is the `mobile-agent sim` command;
+`connect_adb` runs `adb connect` and waits until the phone is online.
+See docs/virtual-phone-internals.md for how the ADB layer and the phone model meet.
+"""
+
+from mobile_agent.sim.server import SimServer, connect_adb, run_sim
+
+__all__ = ["SimServer", "connect_adb", "run_sim"]

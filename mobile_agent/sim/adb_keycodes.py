@@ -1,0 +1,164 @@
+"""Android KeyEvent codes by name, for `input keyevent` and uiautomator2's `pressKey`."""
+
+from __future__ import annotations
+
+_NAMES = """
+0 UNKNOWN
+1 SOFT_LEFT
+2 SOFT_RIGHT
+3 HOME
+4 BACK
+5 CALL
+6 ENDCALL
+17 STAR
+18 POUND
+19 DPAD_UP
+20 DPAD_DOWN
+21 DPAD_LEFT
+22 DPAD_RIGHT
+23 DPAD_CENTER
+24 VOLUME_UP
+25 VOLUME_DOWN
+26 POWER
+27 CAMERA
+28 CLEAR
+55 COMMA
+56 PERIOD
+57 ALT_LEFT
+58 ALT_RIGHT
+59 SHIFT_LEFT
+60 SHIFT_RIGHT
+61 TAB
+62 SPACE
+63 SYM
+64 EXPLORER
+65 ENVELOPE
+66 ENTER
+67 DEL
+68 GRAVE
+69 MINUS
+70 EQUALS
+71 LEFT_BRACKET
+72 RIGHT_BRACKET
+73 BACKSLASH
+74 SEMICOLON
+75 APOSTROPHE
+76 SLASH
+77 AT
+78 NUM
+79 HEADSETHOOK
+80 FOCUS
+81 PLUS
+82 MENU
+83 NOTIFICATION
+84 SEARCH
+85 MEDIA_PLAY_PAUSE
+86 MEDIA_STOP
+87 MEDIA_NEXT
+88 MEDIA_PREVIOUS
+89 MEDIA_REWIND
+90 MEDIA_FAST_FORWARD
+91 MUTE
+92 PAGE_UP
+93 PAGE_DOWN
+111 ESCAPE
+112 FORWARD_DEL
+113 CTRL_LEFT
+114 CTRL_RIGHT
+115 CAPS_LOCK
+116 SCROLL_LOCK
+117 META_LEFT
+118 META_RIGHT
+119 FUNCTION
+120 SYSRQ
+121 BREAK
+122 MOVE_HOME
+123 MOVE_END
+124 INSERT
+125 FORWARD
+126 MEDIA_PLAY
+127 MEDIA_PAUSE
+128 MEDIA_CLOSE
+129 MEDIA_EJECT
+130 MEDIA_RECORD
+143 NUM_LOCK
+154 NUMPAD_DIVIDE
+155 NUMPAD_MULTIPLY
+156 NUMPAD_SUBTRACT
+157 NUMPAD_ADD
+158 NUMPAD_DOT
+159 NUMPAD_COMMA
+160 NUMPAD_ENTER
+161 NUMPAD_EQUALS
+164 VOLUME_MUTE
+165 INFO
+166 CHANNEL_UP
+167 CHANNEL_DOWN
+168 ZOOM_IN
+169 ZOOM_OUT
+176 SETTINGS
+187 APP_SWITCH
+207 CONTACTS
+208 CALENDAR
+209 MUSIC
+210 CALCULATOR
+219 ASSIST
+220 BRIGHTNESS_DOWN
+221 BRIGHTNESS_UP
+223 SLEEP
+224 WAKEUP
+231 VOICE_ASSIST
+277 CUT
+278 COPY
+279 PASTE
+280 SYSTEM_NAVIGATION_UP
+281 SYSTEM_NAVIGATION_DOWN
+282 SYSTEM_NAVIGATION_LEFT
+283 SYSTEM_NAVIGATION_RIGHT
+284 ALL_APPS
+"""
+
+KEYCODES: dict[str, int] = {}
+for _line in _NAMES.strip().splitlines():
+    _code, _name = _line.split()
+    KEYCODES[_name] = int(_code)
+for _i in range(10):
+    KEYCODES[str(_i)] = 7 + _i
+    KEYCODES[f"NUMPAD_{_i}"] = 144 + _i
+for _i in range(26):
+    KEYCODES[chr(ord("A") + _i)] = 29 + _i
+for _i in range(1, 13):
+    KEYCODES[f"F{_i}"] = 130 + _i
+
+# uiautomator2 pressKey names (UiDevice.pressXxx)
+U2_KEYS: dict[str, int] = {
+    "home": 3,
+    "back": 4,
+    "left": 21,
+    "right": 22,
+    "up": 19,
+    "down": 20,
+    "center": 23,
+    "menu": 82,
+    "search": 84,
+    "enter": 66,
+    "delete": 67,
+    "del": 67,
+    "recent": 187,
+    "volume_up": 24,
+    "volume_down": 25,
+    "volume_mute": 164,
+    "camera": 27,
+    "power": 26,
+}
+
+
+def keycode_from_string(name: str) -> int | None:
+    """`KEYCODE_HOME`, `HOME`, `home` or `3` -> 3; None when unknown."""
+    s = name.strip()
+    if s.lstrip("-").isdigit():
+        return int(s)
+    s = s.upper()
+    if s.startswith("KEYCODE_"):
+        s = s[len("KEYCODE_") :]
+    return KEYCODES.get(s)

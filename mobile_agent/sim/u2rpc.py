@@ -1,0 +1,592 @@
+"""uiautomator2's on-device HTTP server (tcp:9008), emulated over an ADB stream.
+
+`GET /ping` -> `pong`, `GET /info`, and `POST /jsonrpc/0` with the JSON-RPC methods the
+uiautomator2 Python client calls: hierarchy dumps, clicks, swipes, key presses, screenshots,
+device info, clipboard and the UiSelector queries (exist/objInfo/count/...), matched against the
+phone's own uiautomator XML so they agree with what `uiautomator dump` shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import itertools
+import json
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from mobile_agent.sim.adb_keycodes import U2_KEYS, keycode_from_string
+from mobile_agent.sim.adb_server import AdbStream, StreamClosed
+
+MAX_HEADER = 64 * 1024
+MAX_BODY = 16 * 1024 * 1024
+MAX_WAIT_S = 60.0
+NOT_FOUND = -32002
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str, data: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+# ---------------------------------------------------------------- selector matching
+
+BOUNDS_RE = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+BOOL_FIELDS = {
+    "checkable": "checkable",
+    "checked": "checked",
+    "clickable": "clickable",
+    "longClickable": "long-clickable",
+    "scrollable": "scrollable",
+    "enabled": "enabled",
+    "focusable": "focusable",
+    "focused": "focused",
+    "selected": "selected",
+}
+
+
+def _bounds(node: ET.Element) -> dict[str, int]:
+    m = BOUNDS_RE.match(node.get("bounds", ""))
+    left, top, right, bottom = (int(v) for v in m.groups()) if m else (0, 0, 0, 0)
+    return {"left": left, "top": top, "right": right, "bottom": bottom}
+
+
+def _regex(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value, re.DOTALL) is not None
+    except re.error:
+        return False
+
+
+def node_matches(node: ET.Element, sel: dict[str, Any]) -> bool:
+    """True when one node satisfies every field of a UiSelector (ignoring instance)."""
+    text = node.get("text", "")
+    desc = node.get("content-desc", "")
+    cls = node.get("class", "")
+    rid = node.get("resource-id", "")
+    pkg = node.get("package", "")
+    checks: dict[str, Callable[[Any], bool]] = {
+        "text": lambda v: text == v,
+        "textContains": lambda v: v in text,
+        "textMatches": lambda v: _regex(v, text),
+        "textStartsWith": lambda v: text.startswith(v),
+        "className": lambda v: cls == v,
+        "classNameMatches": lambda v: _regex(v, cls),
+        "description": lambda v: desc == v,
+        "descriptionContains": lambda v: v in desc,
+        "descriptionMatches": lambda v: _regex(v, desc),
+        "descriptionStartsWith": lambda v: desc.startswith(v),
+        "packageName": lambda v: pkg == v,
+        "packageNameMatches": lambda v: _regex(v, pkg),
+        "resourceId": lambda v: rid == v,
+        "resourceIdMatches": lambda v: _regex(v, rid),
+        "index": lambda v: node.get("index", "") == str(v),
+    }
+    for key, value in sel.items():
+        if key in ("mask", "childOrSibling", "childOrSiblingSelector", "instance"):
+            continue
+        if key in BOOL_FIELDS:
+            if (node.get(BOOL_FIELDS[key]) == "true") != bool(value):
+                return False
+        elif key in checks:
+            if not checks[key](value):
+                return False
+    return True
+
+
+def _all_nodes(root: ET.Element) -> list[ET.Element]:
+    return [n for n in root.iter("node")]
+
+
+def find_nodes(root: ET.Element, sel: dict[str, Any]) -> list[ET.Element]:
+    """Every node a selector (with child/sibling chains) matches, in document order."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    matched = [n for n in _all_nodes(root) if node_matches(n, sel)]
+    chain = list(zip(sel.get("childOrSibling") or [], sel.get("childOrSiblingSelector") or [], strict=False))
+    if chain:
+        # The base selector's instance picks one node before descending.
+        inst = sel.get("instance")
+        if inst is not None and "instance" in sel:
+            matched = matched[inst : inst + 1]
+    for i, (kind, sub) in enumerate(chain):
+        nxt: list[ET.Element] = []
+        for base in matched:
+            if kind == "child":
+                pool = [n for n in base.iter("node") if n is not base]
+            else:
+                parent = parents.get(base)
+                pool = [n for n in parent.iter("node") if n is not base] if parent is not None else []
+            nxt.extend(n for n in pool if node_matches(n, sub) and n not in nxt)
+        matched = nxt
+        if i < len(chain) - 1 and "instance" in sub:
+            matched = matched[sub["instance"] : sub["instance"] + 1]
+    return matched
+
+
+def select(root: ET.Element, sel: dict[str, Any]) -> ET.Element | None:
+    nodes = find_nodes(root, sel)
+    chain_sels = sel.get("childOrSiblingSelector") or []
+    last = chain_sels[-1] if chain_sels else sel
+    inst = int(last.get("instance", 0) or 0)
+    return nodes[inst] if 0 <= inst < len(nodes) else None
+
+
+def obj_info(node: ET.Element) -> dict[str, Any]:
+    b = _bounds(node)
+    info: dict[str, Any] = {
+        "bounds": b,
+        "childCount": len(node.findall("node")),
+        "className": node.get("class", ""),
+        "contentDescription": node.get("content-desc") or None,
+        "packageName": node.get("package", ""),
+        "resourceName": node.get("resource-id") or None,
+        "text": node.get("text", ""),
+        "visibleBounds": dict(b),
+    }
+    for key, attr in BOOL_FIELDS.items():
+        info[key] = node.get(attr) == "true"
+    return info
+
+
+def _selector_text(sel: dict[str, Any]) -> str:
+    fields = [
+        f"{k.upper()}={v}"
+        for k, v in sel.items()
+        if k not in ("mask", "childOrSibling", "childOrSiblingSelector")
+    ]
+    return "UiSelector[" + ", ".join(fields) + "]"
+
+
+# ---------------------------------------------------------------- JSON-RPC methods
+
+
+class U2Rpc:
+    """The JSON-RPC methods, run synchronously in a worker thread."""
+
+    def __init__(self, phone: Any) -> None:
+        self.phone = phone
+        self.clipboard: str | None = None
+        self._touch: tuple[int, int, float] | None = None
+
+    # helpers
+    def _root(self) -> ET.Element:
+        with self.phone.lock:
+            xml = self.phone.dump_hierarchy()
+        return ET.fromstring(xml)
+
+    def _node(self, sel: dict[str, Any]) -> ET.Element:
+        if not isinstance(sel, dict):
+            raise RpcError(-32602, "Invalid params: selector expected")
+        node = select(self._root(), sel)
+        if node is None:
+            raise RpcError(
+                NOT_FOUND,
+                f"androidx.test.uiautomator.UiObjectNotFoundException: {_selector_text(sel)}",
+                f"androidx.test.uiautomator.UiObjectNotFoundException: {_selector_text(sel)}",
+            )
+        return node
+
+    def _center(self, node: ET.Element) -> tuple[int, int]:
+        b = _bounds(node)
+        return (b["left"] + b["right"]) // 2, (b["top"] + b["bottom"]) // 2
+
+    def _tap(self, x: float, y: float) -> None:
+        with self.phone.lock:
+            self.phone.tap(int(x), int(y))
+
+    def _wait(self, sel: dict[str, Any], timeout_ms: Any, present: bool) -> bool:
+        deadline = time.monotonic() + min(float(timeout_ms or 0) / 1000.0, MAX_WAIT_S)
+        while True:
+            found = select(self._root(), sel) is not None
+            if found == present:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+
+    def _focused_field(self) -> ET.Element | None:
+        root = self._root()
+        return next((n for n in root.iter("node") if n.get("focused") == "true"), None)
+
+    def _replace_text(self, node: ET.Element | None, text: str) -> None:
+        with self.phone.lock:
+            if node is not None and node.get("focused") != "true":
+                x, y = self._center(node)
+                self.phone.tap(x, y)
+                node = self._focused_field() or node
+            clear = getattr(self.phone, "clear_text", None)
+            if callable(clear):
+                clear()
+            else:
+                current = node.get("text", "") if node is not None else ""
+                for _ in range(len(current)):
+                    self.phone.key(67)
+            if text:
+                self.phone.input_text(text)
+
+    # methods (names are the JSON-RPC method names)
+    def ping(self) -> str:
+        return "pong"
+
+    def deviceInfo(self) -> dict[str, Any]:
+        p = self.phone
+        with p.lock:
+            pkg, _ = p.focus()
+            props = p.props
+            return {
+                "currentPackageName": pkg,
+                "displayHeight": p.height,
+                "displayRotation": 0,
+                "displaySizeDpX": round(p.width * 160 / p.density),
+                "displaySizeDpY": round(p.height * 160 / p.density),
+                "displayWidth": p.width,
+                "productName": props.get("ro.product.name", "virtual"),
+                "screenOn": True,
+                "sdkInt": int(props.get("ro.build.version.sdk", "34") or 34),
+                "naturalOrientation": True,
+            }
+
+    def dumpWindowHierarchy(self, compressed: bool = False, max_depth: int = 50, *_: Any) -> str:
+        with self.phone.lock:
+            return self.phone.dump_hierarchy()
+
+    def takeScreenshot(self, scale: float = 1.0, quality: int = 100, *_: Any) -> str:
+        with self.phone.lock:
+            img = self.phone.screenshot()
+        if scale and 0 < float(scale) < 1:
+            img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+        buf = io.BytesIO()
+        img.convert("RGB").save(buf, format="JPEG", quality=max(1, min(int(quality or 80), 100)))
+        return base64.b64encode(buf.getvalue()).decode()
+
+    def click(self, *args: Any) -> bool:
+        if args and isinstance(args[0], dict):  # click(selector[, corner])
+            x, y = self._center(self._node(args[0]))
+            self._tap(x, y)
+            return True
+        if len(args) < 2:
+            raise RpcError(-32602, "Invalid params")
+        x, y = int(args[0]), int(args[1])
+        ms = int(args[2]) if len(args) > 2 and args[2] is not None else 0
+        with self.phone.lock:
+            if ms >= 400:
+                self.phone.long_press(x, y, ms)
+            else:
+                self.phone.tap(x, y)
+        return True
+
+    def longClick(self, *args: Any) -> bool:
+        if args and isinstance(args[0], dict):
+            x, y = self._center(self._node(args[0]))
+        else:
+            x, y = int(args[0]), int(args[1])
+        with self.phone.lock:
+            self.phone.long_press(x, y, 600)
+        return True
+
+    def swipe(self, *args: Any) -> bool:
+        fx, fy, tx, ty = (int(v) for v in args[:4])
+        steps = int(args[4]) if len(args) > 4 else 55
+        with self.phone.lock:
+            if (fx, fy) == (tx, ty):
+                self.phone.long_press(fx, fy, max(steps * 5, 500)) if steps * 5 >= 500 else self.phone.tap(
+                    fx, fy
+                )
+            else:
+                self.phone.swipe(fx, fy, tx, ty, max(steps * 5, 10))
+        return True
+
+    def drag(self, sx: int, sy: int, ex: int, ey: int, steps: int = 100) -> bool:
+        with self.phone.lock:
+            self.phone.swipe(int(sx), int(sy), int(ex), int(ey), max(int(steps) * 5, 600))
+        return True
+
+    def swipePoints(self, points: list[int], steps: int = 100) -> bool:
+        pts = list(zip(points[0::2], points[1::2], strict=False))
+        per = max(int(steps) * 5 // max(len(pts) - 1, 1), 10)
+        with self.phone.lock:
+            for (x1, y1), (x2, y2) in itertools.pairwise(pts):
+                self.phone.swipe(int(x1), int(y1), int(x2), int(y2), per)
+        return True
+
+    def injectInputEvent(self, action: int, x: float, y: float, meta: int = 0) -> bool:
+        if action == 0:
+            self._touch = (int(x), int(y), time.monotonic())
+        elif action == 1 and self._touch is not None:
+            x0, y0, t0 = self._touch
+            self._touch = None
+            held = int((time.monotonic() - t0) * 1000)
+            with self.phone.lock:
+                if abs(int(x) - x0) < 10 and abs(int(y) - y0) < 10:
+                    if held >= 500:
+                        self.phone.long_press(x0, y0, held)
+                    else:
+                        self.phone.tap(x0, y0)
+                else:
+                    self.phone.swipe(x0, y0, int(x), int(y), max(held, 50))
+        return True
+
+    def pressKey(self, key: str) -> bool:
+        code = U2_KEYS.get(str(key).lower())
+        if code is None:
+            code = keycode_from_string(str(key))
+        if code is None:
+            return False
+        with self.phone.lock:
+            self.phone.key(code)
+        return True
+
+    def pressKeyCode(self, code: int, meta: int = 0) -> bool:
+        with self.phone.lock:
+            self.phone.key(int(code))
+        return True
+
+    def wakeUp(self) -> None:
+        return None
+
+    def sleep(self) -> None:
+        return None
+
+    def isScreenOn(self) -> bool:
+        return True
+
+    def setOrientation(self, value: str) -> None:
+        return None
+
+    def freezeRotation(self, freeze: bool = True) -> None:
+        return None
+
+    def openNotification(self) -> bool:
+        with self.phone.lock:
+            self.phone.swipe(self.phone.width // 2, 5, self.phone.width // 2, self.phone.height // 2, 300)
+        return True
+
+    def openQuickSettings(self) -> bool:
+        return self.openNotification()
+
+    def getClipboard(self) -> str | None:
+        with self.phone.lock:
+            value = getattr(self.phone, "clipboard", None)
+        return value if isinstance(value, str) else self.clipboard
+
+    def setClipboard(self, label: Any, text: str) -> None:
+        self.clipboard = text
+        with self.phone.lock:
+            if hasattr(self.phone, "clipboard"):
+                self.phone.clipboard = text
+
+    def pasteClipboard(self) -> None:
+        text = self.getClipboard()
+        if text:
+            with self.phone.lock:
+                self.phone.input_text(text)
+
+    def clearInputText(self) -> None:
+        self._replace_text(None, "")
+
+    def getLastToast(self) -> str | None:
+        return getattr(self.phone, "last_toast", None)
+
+    def clearLastToast(self) -> None:
+        return None
+
+    def makeToast(self, text: str, duration: int = 1000) -> bool:
+        return True
+
+    def getLastTraversedText(self) -> str | None:
+        return None
+
+    def clearLastTraversedText(self) -> None:
+        return None
+
+    # selector methods
+    def exist(self, sel: dict[str, Any]) -> bool:
+        return select(self._root(), sel) is not None
+
+    def objInfo(self, sel: dict[str, Any]) -> dict[str, Any]:
+        return obj_info(self._node(sel))
+
+    def getVisibleBounds(self, sel: dict[str, Any]) -> dict[str, int]:
+        return _bounds(self._node(sel))
+
+    def count(self, sel: dict[str, Any]) -> int:
+        return len(find_nodes(self._root(), sel))
+
+    def objInfoOfAllInstances(self, sel: dict[str, Any]) -> list[dict[str, Any]]:
+        return [obj_info(n) for n in find_nodes(self._root(), sel)]
+
+    def getText(self, sel: dict[str, Any]) -> str:
+        return self._node(sel).get("text", "")
+
+    def setText(self, sel: dict[str, Any], text: str) -> bool:
+        self._replace_text(self._node(sel), text or "")
+        return True
+
+    def clearTextField(self, sel: dict[str, Any]) -> None:
+        self._replace_text(self._node(sel), "")
+
+    def waitForExists(self, sel: dict[str, Any], timeout: int = 0) -> bool:
+        return self._wait(sel, timeout, True)
+
+    def waitUntilGone(self, sel: dict[str, Any], timeout: int = 0) -> bool:
+        return self._wait(sel, timeout, False)
+
+    def clickAndWaitForNewWindow(self, sel: dict[str, Any], timeout: int = 0) -> bool:
+        return self.click(sel)
+
+    def scrollForward(self, sel: dict[str, Any], vertical: bool = True, steps: int = 55) -> bool:
+        return self._scroll(sel, vertical, forward=True, steps=steps)
+
+    def scrollBackward(self, sel: dict[str, Any], vertical: bool = True, steps: int = 55) -> bool:
+        return self._scroll(sel, vertical, forward=False, steps=steps)
+
+    def flingForward(self, sel: dict[str, Any], vertical: bool = True) -> bool:
+        return self._scroll(sel, vertical, forward=True, steps=10)
+
+    def flingBackward(self, sel: dict[str, Any], vertical: bool = True) -> bool:
+        return self._scroll(sel, vertical, forward=False, steps=10)
+
+    def _scroll(self, sel: dict[str, Any], vertical: bool, forward: bool, steps: int) -> bool:
+        node = self._node(sel)
+        b = _bounds(node)
+        cx, cy = (b["left"] + b["right"]) // 2, (b["top"] + b["bottom"]) // 2
+        before = ET.tostring(self._root())
+        with self.phone.lock:
+            if vertical:
+                dy = (b["bottom"] - b["top"]) // 3
+                self.phone.swipe(
+                    cx,
+                    cy + dy if forward else cy - dy,
+                    cx,
+                    cy - dy if forward else cy + dy,
+                    max(steps * 5, 100),
+                )
+            else:
+                dx = (b["right"] - b["left"]) // 3
+                self.phone.swipe(
+                    cx + dx if forward else cx - dx,
+                    cy,
+                    cx - dx if forward else cx + dx,
+                    cy,
+                    max(steps * 5, 100),
+                )
+        return ET.tostring(self._root()) != before
+
+    def call(self, method: str, params: Any) -> Any:
+        if method.startswith("_") or method in ("call",) or not callable(getattr(self, method, None)):
+            raise RpcError(-32601, f"Method not found: {method}")
+        func = getattr(self, method)
+        try:
+            if isinstance(params, dict):
+                return func(**params)
+            if params is None:
+                return func()
+            return func(*params)
+        except RpcError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError) as exc:
+            raise RpcError(-32602, f"Invalid params: {exc}") from exc
+        except ET.ParseError as exc:
+            raise RpcError(-32001, f"java.lang.IllegalStateException: bad hierarchy: {exc}") from exc
+
+
+# ---------------------------------------------------------------- HTTP over the stream
+
+
+def _response(status: int, reason: str, body: bytes, ctype: str = "application/json") -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: keep-alive\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _read_request(stream: AdbStream, buf: bytearray) -> tuple[str, str, bytes] | None:
+    """(method, path, body) of the next request, or None at EOF / bad request."""
+    while b"\r\n\r\n" not in buf:
+        if len(buf) > MAX_HEADER:
+            return None
+        chunk = await stream.read()
+        if not chunk:
+            return None
+        buf += chunk
+    end = buf.index(b"\r\n\r\n")
+    head = bytes(buf[:end]).decode("latin-1")
+    del buf[: end + 4]
+    lines = head.split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) < 2:
+        return None
+    length = 0
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                return None
+    if length < 0 or length > MAX_BODY:
+        return None
+    while len(buf) < length:
+        chunk = await stream.read()
+        if not chunk:
+            return None
+        buf += chunk
+    body = bytes(buf[:length])
+    del buf[:length]
+    return parts[0].upper(), parts[1], body
+
+
+async def u2_service(stream: AdbStream, rpc: U2Rpc, executor: Executor | None) -> None:
+    """Serve HTTP requests on one tcp:9008 stream until the client closes it."""
+    loop = asyncio.get_running_loop()
+    buf = bytearray()
+    while True:
+        try:
+            req = await _read_request(stream, buf)
+        except StreamClosed:
+            return
+        if req is None:
+            if buf or not stream.closed:
+                await stream.write(_response(400, "Bad Request", b"bad request", "text/plain"))
+            return
+        method, path, body = req
+        path = path.split("?", 1)[0]
+        if path == "/ping":
+            await stream.write(_response(200, "OK", b"pong", "text/plain"))
+        elif path == "/info" and method == "GET":
+            info = await loop.run_in_executor(executor, rpc.deviceInfo)
+            await stream.write(_response(200, "OK", json.dumps(info).encode()))
+        elif path.startswith("/jsonrpc/") and method == "POST":
+            reply = await loop.run_in_executor(executor, _handle_jsonrpc, rpc, body)
+            await stream.write(_response(200, "OK", reply))
+        else:
+            await stream.write(_response(404, "Not Found", b"not found", "text/plain"))
+
+
+def _handle_jsonrpc(rpc: U2Rpc, body: bytes) -> bytes:
+    req_id: Any = None
+    try:
+        payload = json.loads(body.decode("utf-8"))
+        if not isinstance(payload, dict) or not isinstance(payload.get("method"), str):
+            raise RpcError(-32600, "Invalid Request")
+        req_id = payload.get("id")
+        result = rpc.call(payload["method"], payload.get("params"))
+        return json.dumps({"jsonrpc": "2.0", "id": req_id, "result": result}).encode()
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        err = {"code": -32700, "message": "Parse error"}
+    except RpcError as exc:
+        err = {"code": exc.code, "message": exc.message}
+        if exc.data is not None:
+            err["data"] = exc.data
+    except Exception as exc:  # the phone raised: report it, keep serving
+        err = {"code": -32001, "message": f"java.lang.RuntimeException: {type(exc).__name__}: {exc}"}
+    return json.dumps({"jsonrpc": "2.0", "id": req_id, "error": err}).encode()
