@@ -1,0 +1,348 @@
+"""`mobile-agent`: run a task, list devices, check the setup, start virtual phones, serve the API.
+
+Exit codes: 0 success, 1 the task (or check) failed, 2 a usage or setup error (no device, model
+server unreachable, bad settings), printed as what to do about it rather than a traceback.
+Pieces that live in other modules (sim, api, bench, doctor) are imported only when their command
+runs, so a missing piece names itself instead of breaking every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import inspect
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mobile_agent import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Commands whose options belong to another module: everything after the name is passed on.
+PASSTHROUGH = {
+    "serve": "serve the HTTP task API (options: see `mobile-agent serve --help`)",
+    "submit": "submit a task to a running API server (see `mobile-agent submit --help`)",
+    "bench": "run the offline benchmark on virtual phones (see `mobile-agent bench --help`)",
+    "demo": "a virtual phone and the oracle policy, end to end (see `mobile-agent demo --help`)",
+}
+
+SETUP_ERRORS = ("model_unavailable", "device_not_found", "config")
+
+
+class UsageError(Exception):
+    """A setup problem; the message says what to do."""
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _missing(feature: str, module: str, exc: BaseException) -> UsageError:
+    return UsageError(f"`mobile-agent {feature}` is not available in this installation ({module}: {exc}).")
+
+
+def _load(module: str, feature: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise _missing(feature, module, exc) from None
+
+
+def _call_with(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call fn with the keyword arguments it accepts (others' signatures may grow)."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return fn(**kwargs)
+    return fn(**{k: v for k, v in kwargs.items() if k in params})
+
+
+# ------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mobile-agent",
+        description="GUI-Owl operates an Android phone: Manager, Worker, Reflector and Notetaker on a shared bus.",
+    )
+    p.add_argument("--version", action="version", version=f"mobile-agent {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one task on a phone with live progress")
+    r.add_argument("instruction", help='what to do, e.g. "Turn on Wi-Fi"')
+    r.add_argument("--device", "-d", help="device serial (default: the only connected device)")
+    r.add_argument("--base-url", help="OpenAI-compatible endpoint (MOBILE_AGENT_BASE_URL)")
+    r.add_argument("--model", help="served model name (MOBILE_AGENT_MODEL)")
+    r.add_argument("--api-key", help="API key for the endpoint (MOBILE_AGENT_API_KEY)")
+    r.add_argument("--backend", choices=["openai", "local"], help="model backend (default openai)")
+    r.add_argument(
+        "--profile", help="serving profile: sets coordinate frame and pixel budget (e.g. gui-owl-7b)"
+    )
+    r.add_argument("--frame", choices=["resized", "norm1000"], help="coordinate frame of the model's answers")
+    r.add_argument(
+        "--mode", choices=["multi", "single"], help="four roles (multi) or GUI-Owl end to end (single)"
+    )
+    r.add_argument("--max-steps", type=int, help="step budget (default 25)")
+    r.add_argument("--max-seconds", type=float, help="wall-clock budget in seconds")
+    r.add_argument(
+        "--out", help="directory to create the run directory in (default ./runs, MOBILE_AGENT_RUNS_DIR)"
+    )
+    r.add_argument("--no-notetaker", action="store_true", help="skip the Notetaker")
+    r.add_argument(
+        "--policy",
+        choices=["allow", "confirm", "deny"],
+        help="sensitive steps (send, pay, delete, passwords): allow (default), confirm on the terminal, deny",
+    )
+    r.add_argument("--knowledge", default="", help="extra knowledge for the roles (text)")
+    r.add_argument("--quiet", "-q", action="store_true", help="no live progress, only the summary")
+    r.add_argument(
+        "--verbose", "-v", action="store_true", help="also print thoughts, notes and screen changes"
+    )
+    r.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+    d = sub.add_parser("devices", help="list connected devices with model, size and health")
+    d.add_argument("--json", action="store_true")
+
+    doc = sub.add_parser(
+        "doctor", help="check adb, authorisation, screen capture, keyboard and the model endpoint"
+    )
+    doc.add_argument("--device", "-d")
+    doc.add_argument("--base-url")
+    doc.add_argument("--model")
+    doc.add_argument("--api-key")
+    doc.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("sim", help="start virtual phones (ADB over TCP) until interrupted")
+    s.add_argument("--port", type=int, default=6555, help="first port (default 6555)")
+    s.add_argument("--count", type=int, default=1, help="how many phones (consecutive ports)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the phones' contents")
+
+    for name, help_text in PASSTHROUGH.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return p
+
+
+# ------------------------------------------------------------------------------------- run
+
+
+class TerminalHuman:
+    """Answers the agent's questions and confirmations on the terminal."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+
+    async def request(self, request: Any) -> Any:
+        from mobile_agent.human import HumanReply
+
+        if request.kind == "confirm":
+            text = await asyncio.to_thread(input, f"{request.prompt} Allow? [y/N] ")
+            return HumanReply(text=text.strip(), approved=text.strip().lower() in ("y", "yes"))
+        text = await asyncio.to_thread(input, f"The agent asks: {request.prompt}\n> ")
+        return HumanReply(text=text.strip(), approved=bool(text.strip()))
+
+
+_FIXES = {
+    "model_unavailable": (
+        "Start a model server (e.g. `python -m serving launch gui-owl-7b`, or `vllm serve mPLUG/GUI-Owl-7B "
+        "--served-model-name gui-owl-7b`) or point --base-url / MOBILE_AGENT_BASE_URL at one; "
+        "`mobile-agent doctor` checks the endpoint."
+    ),
+    "device_not_found": (
+        "Connect a phone with USB debugging on (see `mobile-agent devices`), or start a virtual phone with "
+        "`mobile-agent sim` and pass --device 127.0.0.1:6555."
+    ),
+    "config": "Fix the settings above (flags or MOBILE_AGENT_* environment variables).",
+}
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from mobile_agent.agent import Agent
+    from mobile_agent.config import ConfigError, load_config
+    from mobile_agent.progress import ProgressPrinter
+
+    console = _console()
+    try:
+        config = load_config(
+            base_url=args.base_url,
+            model=args.model,
+            api_key=args.api_key,
+            backend=args.backend,
+            profile=args.profile,
+            frame=args.frame,
+            mode=args.mode,
+            max_steps=args.max_steps,
+            max_seconds=args.max_seconds,
+            runs_dir=args.out,
+            notetaker=False if args.no_notetaker else None,
+            policy=args.policy or "allow",
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    from mobile_agent.agent import connect
+    from mobile_agent.device.base import DeviceError, DeviceNotFound
+
+    try:
+        device, owned = await connect(args.device)
+    except DeviceError as exc:
+        fix = (
+            _FIXES["device_not_found"] if isinstance(exc, DeviceNotFound) else "Check `mobile-agent doctor`."
+        )
+        raise UsageError(f"cannot use the device: {exc}\n{fix}") from None
+    human = TerminalHuman(console) if sys.stdin.isatty() and not args.quiet else None
+    agent = Agent(device, config=config, human=human)
+    agent.subscribe(ProgressPrinter(console, quiet=args.quiet, verbose=args.verbose))
+    cancel = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+        loop.add_signal_handler(signal.SIGTERM, cancel.set)
+    try:
+        result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge)
+    finally:
+        if owned:
+            with contextlib.suppress(Exception):
+                await device.close()
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    style = {"succeeded": "bold green", "failed": "bold red"}.get(result.status, "bold yellow")
+    console.print(f"[{style}]{result.status}[/] after {result.steps} step(s): {result.reason}", markup=True)
+    if result.answer is not None:
+        console.print(f"[bold]Answer:[/] {result.answer}")
+    if result.run_dir is not None:
+        console.print(f"Run directory: {result.run_dir}")
+        console.print(f"Report: {result.run_dir / 'report.html'}")
+    if result.ok:
+        return EXIT_OK
+    if result.error in SETUP_ERRORS and result.steps <= 1:
+        console.print(f"[bold]What to do:[/] {_FIXES[result.error]}")
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+# ------------------------------------------------------------------------------------- others
+
+
+async def _devices(args: argparse.Namespace) -> int:
+    discovery = _load("mobile_agent.device.discovery", "devices")
+    found = discovery.list_devices()
+    if inspect.isawaitable(found):
+        found = await found
+    rows = [_as_dict(x) for x in found]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=str))
+        return EXIT_OK
+    console = _console()
+    if not rows:
+        console.print("No devices. " + _FIXES["device_not_found"])
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table("serial", *[k for k in rows[0] if k != "serial"])
+    for row in rows:
+        table.add_row(str(row.get("serial", "")), *[str(v) for k, v in row.items() if k != "serial"])
+    console.print(table)
+    return EXIT_OK
+
+
+def _as_dict(x: Any) -> dict[str, Any]:
+    if isinstance(x, dict):
+        return x
+    if hasattr(x, "model_dump"):
+        return dict(x.model_dump())
+    if hasattr(x, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(x)
+    return {"value": str(x)}
+
+
+async def _doctor(args: argparse.Namespace) -> int:
+    doctor = _load("mobile_agent.device.doctor", "doctor")
+    checks = _call_with(
+        doctor.run_doctor,
+        device=args.device,
+        serial=args.device,
+        base_url=args.base_url,
+        model=args.model,
+        api_key=args.api_key,
+    )
+    if inspect.isawaitable(checks):
+        checks = await checks
+    rows = [_as_dict(c) for c in checks]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=str))
+    else:
+        console = _console()
+        for row in rows:
+            mark = "[green]ok[/]  " if row.get("ok") else "[red]FAIL[/]"
+            console.print(f"{mark} {row.get('name')}: {row.get('detail', '')}")
+            if not row.get("ok") and row.get("fix"):
+                console.print(f"       fix: {row.get('fix')}")
+    return EXIT_OK if all(r.get("ok") for r in rows) else EXIT_FAILED
+
+
+def _sim(args: argparse.Namespace) -> int:
+    server = _load("mobile_agent.sim.server", "sim")
+    server.run_sim(port=args.port, count=args.count, seed=args.seed)
+    return EXIT_OK
+
+
+def _passthrough(command: str, argv: list[str]) -> int:
+    """Hand the remaining arguments to the module that owns the command."""
+    candidates = {
+        "serve": ["mobile_agent.api.__main__", "mobile_agent.api.cli"],
+        "submit": ["mobile_agent.api.client", "mobile_agent.api.cli"],
+        "bench": ["mobile_agent.bench.cli", "mobile_agent.bench.__main__"],
+        "demo": ["mobile_agent.bench.cli", "mobile_agent.bench.demo"],
+    }[command]
+    errors = []
+    for name in candidates:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            errors.append(f"{name}: {exc}")
+            continue
+        for attr in (f"{command}_main", "main"):
+            fn = getattr(module, attr, None)
+            if callable(fn):
+                return int(fn(argv) or 0)
+        errors.append(f"{name}: no {command}_main() or main()")
+    raise UsageError(f"`mobile-agent {command}` is not available in this installation ({'; '.join(errors)}).")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `mobile-agent` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in PASSTHROUGH:
+            return _passthrough(args_list[0], args_list[1:])
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        if args.command == "run":
+            return asyncio.run(_run(args))
+        if args.command == "devices":
+            return asyncio.run(_devices(args))
+        if args.command == "doctor":
+            return asyncio.run(_doctor(args))
+        if args.command == "sim":
+            return _sim(args)
+        parser.print_help()
+        return EXIT_USAGE
+    except UsageError as exc:
+        _console().print(f"[bold red]error:[/] {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
