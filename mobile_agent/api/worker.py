@@ -1,0 +1,128 @@
+"""Running one task: what the scheduler hands a runner, what it gets back, and the real runner.
+
+The scheduler owns queueing, leases, persistence and status; a runner only runs the agent on the
+leased phone. `agent_runner` is the real one (the multi-agent `Agent` on an ADB device); tests
+and embedders may pass another coroutine with the same signature to `create_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mobile_agent.bus import Bus
+from mobile_agent.human import HumanChannel
+
+from .store import TaskRecord
+
+
+@dataclass
+class TaskContext:
+    """Everything a runner needs for one task on one leased device."""
+
+    task: TaskRecord
+    serial: str
+    bus: Bus
+    out_dir: Path
+    human: HumanChannel
+    cancel: asyncio.Event
+    max_steps: int
+    max_seconds: float
+
+
+@dataclass
+class TaskOutcome:
+    """How a task ended (the fields of `mobile_agent.agent.RunResult` the API keeps)."""
+
+    status: str
+    reason: str | None = None
+    answer: str | None = None
+    steps: int = 0
+    run_dir: Path | None = None
+    timings: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+    claimed_success: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+TaskRunner = Callable[[TaskContext], Awaitable[Any]]
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return _jsonable(value.model_dump())
+    if hasattr(value, "__dataclass_fields__"):
+        return _jsonable({k: getattr(value, k) for k in value.__dataclass_fields__})
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def to_outcome(result: Any) -> TaskOutcome:
+    """Accept a TaskOutcome or anything shaped like RunResult."""
+    if isinstance(result, TaskOutcome):
+        return result
+    status = str(getattr(result, "status", "failed"))
+    usage = getattr(result, "usage", None)
+    if usage is not None and not isinstance(usage, dict):
+        usage = _jsonable(usage)
+        if not isinstance(usage, dict):
+            usage = {"value": usage}
+    timings = getattr(result, "timings", None)
+    run_dir = getattr(result, "run_dir", None)
+    return TaskOutcome(
+        status=status,
+        reason=getattr(result, "reason", None),
+        answer=getattr(result, "answer", None),
+        steps=int(getattr(result, "steps", 0) or 0),
+        run_dir=Path(run_dir) if run_dir else None,
+        timings=_jsonable(timings) if timings is not None else None,
+        usage=usage,
+        claimed_success=getattr(result, "claimed_success", None),
+    )
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def agent_runner(ctx: TaskContext) -> Any:
+    """The real runner: the multi-agent `Agent` on the leased ADB device."""
+    from mobile_agent.agent import Agent
+    from mobile_agent.config import AgentConfig
+    from mobile_agent.device.adb import connect_device
+
+    overrides: dict[str, Any] = {}
+    if ctx.task.mode:
+        overrides["mode"] = ctx.task.mode
+    if ctx.task.model:
+        overrides["model"] = ctx.task.model
+    config = AgentConfig(**overrides)
+    device = await _maybe_await(connect_device(ctx.serial))
+    try:
+        agent = Agent(device=device, config=config, human=ctx.human)
+        return await agent.run(
+            ctx.task.instruction,
+            bus=ctx.bus,
+            out_dir=ctx.out_dir,
+            max_steps=ctx.max_steps,
+            max_seconds=ctx.max_seconds,
+            cancel=ctx.cancel,
+        )
+    finally:
+        close = getattr(device, "close", None)
+        if close is not None:
+            try:
+                await _maybe_await(close())
+            except Exception:
+                pass
