@@ -359,9 +359,7 @@ _OUTCOME = re.compile(
         (?=$|\s*[.:;,)\]\-–—]|\s+(?:success|successful|partial|wrong|no\b|nothing|fail))""",
     re.X,
 )
-_OUTCOME_LINE = re.compile(
-    r"^\s*(?:outcome\s*[:\-]\s*)?[\(\[\*`]*([ABC])[\)\]\*`]*\s*(?:$|[.:\-–—)]\s*)", re.I
-)
+_OUTCOME_LINE = re.compile(r"^\s*(?:(?i:outcome)\s*[:\-]\s*)?[\(\[\*`]*([ABC])[\)\]\*`]*\s*(?:$|[.:\-–—]\s*)")
 
 
 def parse_outcome(text: str) -> str | None:
@@ -389,10 +387,8 @@ def parse_reflector(text: str) -> ReflectorResult | ParseFailure:
         # no section: a line that is nothing but an outcome token ("(B)", "Outcome - C", "A: ...")
         for line in _THINK_BLOCK.sub("", text).splitlines():
             m = _OUTCOME_LINE.match(line)
-            if m and (
-                line.strip()[1:2] in ("", ".", ":", ")", "]", "*", "`", " ") or "outcome" in line.lower()
-            ):
-                outcome = m.group(1).upper()
+            if m:
+                outcome = m.group(1)
                 break
     if outcome is None:
         got = s.get("outcome", "")[:60]
