@@ -1,4 +1,4 @@
-"""`python -m mobile_agent.api [--host H] [--port P] [--token T]`: the API without the CLI."""
+"""`mobile-agent serve` / `python -m mobile_agent.api`: run the HTTP task API."""
 
 from __future__ import annotations
 
@@ -7,15 +7,39 @@ import argparse
 from .server import serve
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mobile_agent.api", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--token", default=None, help="API token (or MOBILE_AGENT_API_TOKEN)")
-    parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
-    serve(host=args.host, port=args.port, token=args.token, log_level=args.log_level)
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mobile-agent serve",
+        description="The HTTP task API (queue, device leases, live events, human replies, viewer). "
+        "Every option can also be set as MOBILE_AGENT_<NAME>.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="bind address (non-loopback needs a token)")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--token", default=None, help="API token (MOBILE_AGENT_API_TOKEN)")
+    p.add_argument("--runs-dir", default=None, help="run directories (MOBILE_AGENT_RUNS_DIR, default ./runs)")
+    p.add_argument(
+        "--db-url", default=None, help="SQLAlchemy URL (MOBILE_AGENT_DB_URL, default SQLite in runs)"
+    )
+    p.add_argument("--adb-connect", default=None, help="comma-separated host:port to `adb connect`")
+    p.add_argument("--log-level", default="info")
+    return p
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    serve(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        log_level=args.log_level,
+        runs_dir=args.runs_dir,
+        db_url=args.db_url,
+        adb_connect=args.adb_connect,
+    )
+    return 0
+
+
+serve_main = main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

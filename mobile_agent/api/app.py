@@ -38,6 +38,7 @@ from .schemas import (
     ReplyBody,
     Status,
     TaskAction,
+    TaskCreateBase,
     TaskCreated,
     TaskPage,
     TaskView,
@@ -169,6 +170,7 @@ def create_app(
             timings=rec.timings,
             usage=rec.usage,
             claimed_success=rec.claimed_success,
+            error=rec.error,
             pending_request=rec.pending_request,  # type: ignore[arg-type]
             queue_position=queued.index(rec.id) if rec.id in queued else None,
             cancel_requested=bool(running and running.cancel_requested),
@@ -191,29 +193,31 @@ def create_app(
         summary="Submit a task",
     )
     async def create_task(body: TaskCreate, request: Request, response: Response) -> TaskCreated:  # type: ignore[valid-type]
+        """Queue a task; 201 with its id. It starts as soon as a matching device is free."""
         scheduler = scheduler_of(request)
-        if body.device and pool.get(body.device) is None:
+        req: TaskCreateBase = body
+        if req.device and pool.get(req.device) is None:
             await pool.refresh()
-            if pool.get(body.device) is None:
-                known = [d.serial for d in pool.list()]
+            if pool.get(req.device) is None:
+                known = [d.serial for d in pool.devices()]
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,
                     detail=[
                         {
                             "loc": ["body", "device"],
-                            "msg": f"unknown device {body.device!r}; known devices: {known}",
+                            "msg": f"unknown device {req.device!r}; known devices: {known}",
                             "type": "value_error",
                         }
                     ],
                 )
         rec = await asyncio.to_thread(
             store.create_task,
-            body.instruction,
-            max_steps=body.max_steps or settings.default_max_steps,
-            max_seconds=body.max_seconds or settings.default_max_seconds,
-            device=body.device,
-            mode=body.mode,
-            model=body.model,
+            req.instruction,
+            max_steps=req.max_steps or settings.default_max_steps,
+            max_seconds=req.max_seconds or settings.default_max_seconds,
+            device=req.device,
+            mode=req.mode,
+            model=req.model,
         )
         scheduler.submit(rec)
         response.headers["Location"] = f"/v1/tasks/{rec.id}"
@@ -319,7 +323,7 @@ def create_app(
 
     @app.get("/v1/devices", response_model=list[DeviceView], dependencies=auth, tags=["devices"])
     async def devices() -> list[DeviceView]:
-        return [DeviceView(**d.public()) for d in pool.list()]  # type: ignore[arg-type]
+        return [DeviceView(**d.public()) for d in pool.devices()]  # type: ignore[arg-type]
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Store, adb and model reachability")
     async def healthz(request: Request) -> JSONResponse:
@@ -352,7 +356,7 @@ def create_app(
             store=store_ok,
             adb=adb_ok,
             model=model_ok,
-            devices=len(pool.list()),
+            devices=len(pool.devices()),
             running=len(scheduler.running),
             queued=len(scheduler.queued_ids()),
         )

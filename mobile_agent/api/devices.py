@@ -142,7 +142,7 @@ class DevicePool:
 
     # view --------------------------------------------------------------------------------
 
-    def list(self) -> list[PooledDevice]:
+    def devices(self) -> list[PooledDevice]:
         return sorted(self._devices.values(), key=lambda d: d.serial)
 
     def get(self, serial: str) -> PooledDevice | None:
@@ -208,7 +208,7 @@ class DevicePool:
         if serial is not None:
             dev = self._devices.get(serial)
             return dev if dev is not None and dev.state == AVAILABLE else None
-        for dev in self.list():
+        for dev in self.devices():
             if dev.state == AVAILABLE:
                 return dev
         return None

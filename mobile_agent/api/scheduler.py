@@ -30,6 +30,7 @@ from .worker import TaskContext, TaskOutcome, TaskRunner, to_outcome
 
 log = logging.getLogger(__name__)
 
+DEVICE_ERRORS = ("device_disconnected", "device_not_found", "device_error")
 INTERRUPTED_REASON = "the server stopped while this task was running; its trajectory is kept"
 
 
@@ -303,6 +304,7 @@ class Scheduler:
             cancel=running.cancel,
             max_steps=task.max_steps,
             max_seconds=task.max_seconds,
+            human_timeout_s=self.settings.human_timeout_s,
         )
         healthy: bool | None = None
         try:
@@ -320,13 +322,17 @@ class Scheduler:
             else:
                 outcome = TaskOutcome("cancelled", reason="cancelled: the task did not stop in time")
         except HumanTimeout as exc:
-            outcome = TaskOutcome("failed", reason=f"waiting for a human: {exc}")
+            outcome = TaskOutcome("failed", reason=f"waiting for a human: {exc}", error="human_timeout")
         except DeviceError as exc:
             healthy = False
-            outcome = TaskOutcome("failed", reason=f"device {serial} failed: {type(exc).__name__}: {exc}")
+            outcome = TaskOutcome(
+                "failed", reason=f"device {serial} failed: {type(exc).__name__}: {exc}", error="device_error"
+            )
         except Exception as exc:
             log.exception("task %s crashed", task_id)
-            outcome = TaskOutcome("failed", reason=f"{type(exc).__name__}: {exc}")
+            outcome = TaskOutcome("failed", reason=f"{type(exc).__name__}: {exc}", error="internal")
+        if outcome.error in DEVICE_ERRORS:
+            healthy = False
         if running.cancel_requested and outcome.status != "succeeded":
             outcome.status = "cancelled"
             outcome.reason = outcome.reason or "cancelled by request"
@@ -361,6 +367,7 @@ class Scheduler:
             timings=outcome.timings,
             usage=outcome.usage,
             claimed_success=outcome.claimed_success,
+            error=outcome.error,
             run_dir=self._relative_run_dir(outcome.run_dir, task_id),
             pending_request=None,
         )

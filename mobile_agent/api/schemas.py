@@ -95,6 +95,7 @@ class TaskView(BaseModel):
     timings: dict[str, Any] | None = None
     usage: dict[str, Any] | None = None
     claimed_success: bool | None = None
+    error: str | None = Field(None, description="Short failure kind (device_disconnected, human_timeout...).")
     pending_request: PendingRequest | None = None
     queue_position: int | None = None
     cancel_requested: bool = False

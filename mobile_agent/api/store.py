@@ -65,6 +65,7 @@ class TaskRow(Base):
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     pending_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     claimed_success: Mapped[bool | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class EventRow(Base):
@@ -108,6 +109,7 @@ class TaskRecord:
     usage: dict[str, Any] | None = None
     pending_request: dict[str, Any] | None = None
     claimed_success: bool | None = None
+    error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

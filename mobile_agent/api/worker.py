@@ -8,7 +8,6 @@ and embedders may pass another coroutine with the same signature to `create_app`
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ class TaskContext:
     cancel: asyncio.Event
     max_steps: int
     max_seconds: float
+    human_timeout_s: float = 600.0
 
 
 @dataclass
@@ -46,6 +46,7 @@ class TaskOutcome:
     timings: dict[str, Any] | None = None
     usage: dict[str, Any] | None = None
     claimed_success: bool | None = None
+    error: str | None = None  # a short kind: device_disconnected, model_unavailable, human_timeout...
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -89,40 +90,27 @@ def to_outcome(result: Any) -> TaskOutcome:
         timings=_jsonable(timings) if timings is not None else None,
         usage=usage,
         claimed_success=getattr(result, "claimed_success", None),
+        error=getattr(result, "error", None),
     )
 
 
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
 async def agent_runner(ctx: TaskContext) -> Any:
-    """The real runner: the multi-agent `Agent` on the leased ADB device."""
+    """The real runner: the multi-agent `Agent` on the leased device (it connects by serial)."""
     from mobile_agent.agent import Agent
-    from mobile_agent.config import AgentConfig
-    from mobile_agent.device.adb import connect_device
+    from mobile_agent.config import load_config
 
-    overrides: dict[str, Any] = {}
-    if ctx.task.mode:
-        overrides["mode"] = ctx.task.mode
-    if ctx.task.model:
-        overrides["model"] = ctx.task.model
-    config = AgentConfig(**overrides)
-    device = await _maybe_await(connect_device(ctx.serial))
-    try:
-        agent = Agent(device=device, config=config, human=ctx.human)
-        return await agent.run(
-            ctx.task.instruction,
-            bus=ctx.bus,
-            out_dir=ctx.out_dir,
-            max_steps=ctx.max_steps,
-            max_seconds=ctx.max_seconds,
-            cancel=ctx.cancel,
-        )
-    finally:
-        close = getattr(device, "close", None)
-        if close is not None:
-            try:
-                await _maybe_await(close())
-            except Exception:
-                pass
+    config = load_config(
+        mode=ctx.task.mode,
+        model=ctx.task.model,
+        # the API's channel times out first and says so; this is the runner's backstop
+        human_timeout_s=ctx.human_timeout_s + 5,
+    )
+    agent = Agent(ctx.serial, config=config, human=ctx.human)
+    return await agent.run(
+        ctx.task.instruction,
+        bus=ctx.bus,
+        out_dir=ctx.out_dir,
+        max_steps=ctx.max_steps,
+        max_seconds=ctx.max_seconds,
+        cancel=ctx.cancel,
+    )
