@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     p_launch.add_argument("--head-address", help="the head node's IP (multi-node plans)")
     p_launch.add_argument("--ready-timeout", type=float, default=1800, help="seconds to wait for the server")
     p_launch.add_argument("--dry-run", action="store_true", help="print the plan and command; run nothing")
+    p_launch.add_argument(
+        "vllm_args", nargs=argparse.REMAINDER, help="after --: extra arguments passed to vllm serve unchanged"
+    )
 
     p_check = sub.add_parser("check", help="check that a served model answers")
     p_check.add_argument("--base-url", default="http://127.0.0.1:8000/v1")
@@ -110,6 +113,11 @@ def _cmd_profiles() -> int:
     return 0
 
 
+def _extra(args: argparse.Namespace) -> list[str]:
+    extra = list(args.vllm_args or [])
+    return extra[1:] if extra[:1] == ["--"] else extra
+
+
 def _cmd_launch(args: argparse.Namespace) -> int:
     profile, the_plan = _plan(args, may_assume=args.dry_run)
     print(the_plan.explain(), file=sys.stderr)
@@ -121,6 +129,7 @@ def _cmd_launch(args: argparse.Namespace) -> int:
         model_path=args.model_path,
         node_rank=args.node_rank,
         head_address=args.head_address,
+        extra_args=_extra(args),
     )
     if args.dry_run:
         if the_plan.nodes > 1 and the_plan.pipeline_parallel == 1:
