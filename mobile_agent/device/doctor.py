@@ -1,0 +1,211 @@
+"""`mobile-agent doctor`: check every link from adb to the model, and say how to fix each one.
+
+Checks run in order and stop early only where later checks cannot mean anything (no adb
+server -> no device checks). Nothing here raises for a failed check; the list says it all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+import adbutils
+
+from mobile_agent.device.adb import AdbDevice
+from mobile_agent.device.base import DeviceError
+from mobile_agent.device.text_input import ADB_KEYBOARD_IME, U2_KEYBOARD_IME
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _adb_binary() -> Check:
+    path = shutil.which("adb")
+    if path is None:
+        return Check(
+            "adb binary",
+            False,
+            "`adb` is not on PATH",
+            "Install Android platform-tools (Debian/Ubuntu: `sudo apt install adb`; macOS: "
+            "`brew install android-platform-tools`).",
+        )
+    try:
+        out = subprocess.run([path, "version"], capture_output=True, text=True, timeout=5).stdout
+        version = out.splitlines()[0] if out else "unknown version"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check("adb binary", False, f"{path} does not run: {exc}", "Reinstall platform-tools.")
+    return Check("adb binary", True, f"{path} ({version})")
+
+
+def _adb_server(host: str, port: int) -> Check:
+    try:
+        version = adbutils.AdbClient(host=host, port=port, socket_timeout=5).server_version()
+    except (adbutils.AdbError, OSError) as exc:
+        return Check(
+            "adb server",
+            False,
+            f"not reachable at {host}:{port}: {exc}",
+            "Start it with `adb start-server` (or `adb devices`).",
+        )
+    return Check("adb server", True, f"{host}:{port}, protocol version {version}")
+
+
+async def _device_checks(serial: str | None, host: str, port: int) -> list[Check]:
+    checks: list[Check] = []
+    device = AdbDevice(serial, adb_host=host, adb_port=port, timeout_s=10)
+    try:
+        await device.open()
+    except DeviceError as exc:
+        fix = (
+            "Accept the 'Allow USB debugging?' prompt on the phone."
+            if "unauthorized" in str(exc)
+            else "Connect a phone with USB debugging on, `adb connect HOST:PORT`, or run `mobile-agent sim`."
+        )
+        return [Check("device", False, str(exc), fix)]
+    try:
+        info = await device.info()
+        checks.append(
+            Check(
+                "device",
+                True,
+                f"{info.serial}: {info.model or 'unknown model'}, Android {info.android_version}, "
+                f"{info.width}x{info.height}",
+            )
+        )
+        checks.append(await _screen_check(device))
+        checks.append(await _keyboard_check(device))
+    except DeviceError as exc:
+        checks.append(Check("device", False, str(exc), "Check the cable and `adb devices`."))
+    finally:
+        await device.close()
+    return checks
+
+
+async def _screen_check(device: AdbDevice) -> Check:
+    try:
+        shot = await device.screenshot()
+    except DeviceError as exc:
+        return Check("screen capture", False, str(exc), "Unlock the phone; check `adb shell screencap -p`.")
+    extrema = shot.convert("L").getextrema()
+    if extrema[1] < 12:  # type: ignore[operator]
+        return Check(
+            "screen capture",
+            False,
+            f"{shot.width}x{shot.height}, but all black",
+            "The screen may be off (`adb shell input keyevent KEYCODE_WAKEUP`), or the app in front sets "
+            "FLAG_SECURE (banking and password screens are captured black): switch to another app.",
+        )
+    return Check("screen capture", True, f"{shot.width}x{shot.height}")
+
+
+async def _keyboard_check(device: AdbDevice) -> Check:
+    imes = (await device.shell("ime list -s -a")).split()
+    if ADB_KEYBOARD_IME in imes:
+        return Check("keyboard (non-ASCII text)", True, f"ADB Keyboard installed ({ADB_KEYBOARD_IME})")
+    if U2_KEYBOARD_IME in imes:
+        return Check(
+            "keyboard (non-ASCII text)", True, f"uiautomator2 keyboard installed ({U2_KEYBOARD_IME})"
+        )
+    try:
+        import uiautomator2  # noqa: F401
+
+        return Check(
+            "keyboard (non-ASCII text)",
+            True,
+            "no keyboard app installed; uiautomator2 will paste non-ASCII text through the clipboard",
+        )
+    except ImportError:
+        return Check(
+            "keyboard (non-ASCII text)",
+            False,
+            "neither ADB Keyboard nor uiautomator2 is available: only ASCII text can be typed",
+            "Install ADB Keyboard: `adb install ADBKeyboard.apk && adb shell ime enable "
+            f"{ADB_KEYBOARD_IME} && adb shell ime set {ADB_KEYBOARD_IME}`, or `pip install uiautomator2`.",
+        )
+
+
+def _probe_endpoint(base_url: str, model: str, api_key: str | None) -> Any:
+    try:
+        from serving.launcher import check_endpoint
+    except ImportError:
+        return None
+    return check_endpoint(base_url, model, api_key=api_key, timeout=10)
+
+
+async def _model_check(base_url: str, model: str | None, api_key: str | None) -> Check:
+    fix_unreachable = (
+        f"Start the model server (e.g. `python -m serving launch`), or check --base-url ({base_url})."
+    )
+    if model:
+        status = await asyncio.to_thread(_probe_endpoint, base_url, model, api_key)
+        if status is not None:
+            if status.ok:
+                return Check("model endpoint", True, status.summary())
+            fix = (
+                fix_unreachable
+                if not status.reachable
+                else (
+                    f"Serve {model!r} or pass one of {status.models} as --model."
+                    if status.models and not status.model_listed
+                    else "Check the server's log."
+                )
+            )
+            return Check("model endpoint", False, status.summary(), fix)
+    import httpx
+
+    url = base_url.rstrip("/")
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+            resp = await client.get(f"{url}/models")
+    except httpx.HTTPError as exc:
+        return Check("model endpoint", False, f"{url} not reachable: {exc}", fix_unreachable)
+    if resp.status_code != 200:
+        return Check(
+            "model endpoint",
+            False,
+            f"GET {url}/models answered {resp.status_code}",
+            "Check the base URL ends in /v1.",
+        )
+    try:
+        served = [m["id"] for m in resp.json().get("data", [])]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Check(
+            "model endpoint", False, f"{url}/models is not an OpenAI model list", "Check the base URL."
+        )
+    if model and model not in served:
+        return Check(
+            "model endpoint",
+            False,
+            f"{model!r} is not served; the server lists {served}",
+            f"Use one of {served}.",
+        )
+    return Check("model endpoint", True, f"{url} serves {', '.join(served) or '(nothing listed)'}")
+
+
+async def run_doctor(
+    serial: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    *,
+    adb_host: str = "127.0.0.1",
+    adb_port: int = 5037,
+) -> list[Check]:
+    """Every check, in order: adb binary, adb server, device, screen capture, keyboard, model."""
+    checks = [await asyncio.to_thread(_adb_binary)]
+    server = await asyncio.to_thread(_adb_server, adb_host, adb_port)
+    checks.append(server)
+    if server.ok:
+        checks += await _device_checks(serial, adb_host, adb_port)
+    if base_url:
+        checks.append(await _model_check(base_url, model, api_key))
+    return checks
