@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from mobile_agent.actions import (
     ActionError,
@@ -45,6 +45,7 @@ from mobile_agent.bus import Bus, EventType
 from mobile_agent.config import AgentConfig
 from mobile_agent.coords import Frame, image_tokens, prepare_image
 from mobile_agent.device.base import Device, DeviceDisconnected, DeviceError, DeviceNotFound
+from mobile_agent.device.settle import frame_difference, wait_until_stable
 from mobile_agent.human import HumanChannel, HumanReply, HumanRequest, HumanTimeout
 from mobile_agent.llm.base import (
     ChatModel,
@@ -143,26 +144,9 @@ class Screen:
         return self._png
 
 
-def _thumb(img: Image.Image) -> Image.Image:
-    w, h = img.size
-    scale = max(1, round(max(w, h) / 600))
-    small = img.reduce(scale) if scale > 1 else img
-    return small.convert("L")
-
-
-def screen_difference(a: Image.Image, b: Image.Image, threshold: int = 24) -> float:
+def screen_difference(a: Image.Image, b: Image.Image) -> float:
     """Share of pixels (0..1) that differ noticeably between two screenshots."""
-    if a.size != b.size:
-        return 1.0
-    diff = ImageChops.difference(_thumb(a), _thumb(b))
-    hist = diff.histogram()
-    changed = sum(hist[threshold:])
-    total = diff.size[0] * diff.size[1]
-    return changed / total if total else 0.0
-
-
-def _images_equal(a: Image.Image, b: Image.Image) -> bool:
-    return a.size == b.size and ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
+    return frame_difference(a, b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,21 +417,15 @@ class Runner:
         return self._prepare(await self._screenshot())
 
     async def _settle(self, previous: Image.Image) -> Screen:
-        """Screenshots until two consecutive ones match (or the timeout passes)."""
+        """Wait until two consecutive screenshots match (or the timeout passes)."""
         t0 = time.perf_counter()
         device_before = self._clock.device_s
-        deadline = t0 + self.config.settle_timeout_s
-        last = await self._screenshot()
-        while time.perf_counter() < deadline:
-            nxt = await self._screenshot()
-            if _images_equal(last, nxt):
-                last = nxt
-                break
-            last = nxt
-        spent = time.perf_counter() - t0
-        # screenshot time inside the wait is settle time, not device-action time
+        last = await self._device(
+            "screenshot", wait_until_stable(self.device, timeout_s=self.config.settle_timeout_s)
+        )
+        # screenshots taken while waiting are settle time, not device-action time
         self._clock.device_s = device_before
-        self._clock.settle_s += spent
+        self._clock.settle_s += time.perf_counter() - t0
         return self._prepare(last)
 
     def _publish_screen(self, step: int, phase: str, screen: Screen) -> None:

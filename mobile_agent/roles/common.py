@@ -32,8 +32,19 @@ def render(name: str, **values: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def _tidy(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list | tuple):
+        return [_tidy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    return value
+
+
 def action_text(action: dict[str, Any] | None) -> str:
-    return json.dumps(action, ensure_ascii=False) if action else "(none)"
+    """An action as compact JSON (540.0 shown as 540)."""
+    return json.dumps(_tidy(action), ensure_ascii=False) if action else "(none)"
 
 
 def plan_text(plan: tuple[str, ...]) -> str:

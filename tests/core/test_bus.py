@@ -15,7 +15,9 @@ def test_order_state_and_replay() -> None:
     bus.subscribe(lambda e: seen.append(e.seq))
     bus.publish(EventType.TASK_STARTED, {"instruction": "x", "mode": "multi"})
     bus.publish(EventType.PLAN, {"plan": ["a", "b"], "subgoal": "a"})
-    bus.publish(EventType.ACTION_PROPOSED, {"action": {"action": "click", "coordinate": [1, 2]}, "description": "d"})
+    bus.publish(
+        EventType.ACTION_PROPOSED, {"action": {"action": "click", "coordinate": [1, 2]}, "description": "d"}
+    )
     bus.publish(EventType.ACTION_EXECUTED, {"action": {"action": "click", "coordinate": [1, 2]}}, step=1)
     bus.publish(EventType.REFLECTION, {"outcome": "C", "error": "nothing"}, step=1)
     assert seen == [1, 2, 3, 4, 5]

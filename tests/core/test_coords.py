@@ -43,7 +43,9 @@ def test_device_to_resized_to_device_within_1px(size: tuple[int, int], data: st.
 
 @settings(max_examples=300)
 @given(sizes, st.sampled_from(["resized", "norm1000"]), st.data())
-def test_model_point_to_device_to_model_within_1_unit(size: tuple[int, int], kind: str, data: st.DataObject) -> None:
+def test_model_point_to_device_to_model_within_1_unit(
+    size: tuple[int, int], kind: str, data: st.DataObject
+) -> None:
     w, h = size
     rh, rw = smart_resize(h, w)
     frame = Frame(kind, (rw, rh), (w, h))  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ WORKER_OK = [
     f"**Thought:** x\n**Action:** {CLICK}\n**Description:** d",
     f"Thought: x\nAction: {CLICK}\nDescription: d",
     "Thought: x\nAction: {'action': 'click', 'coordinate': [540, 1210],}\nDescription: d",
-    "### Thought\nx\n### Action\n{\"action\": \"click\", \"coordinate\": [540, 1210],}\n### Description\nd",
+    '### Thought\nx\n### Action\n{"action": "click", "coordinate": [540, 1210],}\n### Description\nd',
     "### Thought\nx\n### Action\n<tool_call>\n"
     '{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [540, 1210]}}\n</tool_call>\n### Description\nd',
     f"```\n### Thought\nx\n### Action\n{CLICK}\n### Description\nd\n```",
@@ -42,7 +42,7 @@ WORKER_OK = [
     # a colon line inside the thought must not hijack the real section
     f"### Thought\nAction: tap the toggle, I guess\n### Action\n{CLICK}\n### Description\nd",
     f"### 1. Thought\nx\n### 2. Action\n{CLICK}\n### 3. Description\nd",
-    f'### Thought\nx\n### Action\n{{"action": "tap", "point": "(540, 1210)"}}\n### Description\nd',
+    '### Thought\nx\n### Action\n{"action": "tap", "point": "(540, 1210)"}\n### Description\nd',
 ]
 
 
@@ -186,7 +186,13 @@ def test_manager_answers() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "I will open settings.", "### Thought\nx\n### Status\nin_progress", "### Plan\n1. a\n### Status\nmaybe"]
+    "text",
+    [
+        "",
+        "I will open settings.",
+        "### Thought\nx\n### Status\nin_progress",
+        "### Plan\n1. a\n### Status\nmaybe",
+    ],
 )
 def test_manager_broken(text: str) -> None:
     assert isinstance(parse_manager(text), ParseFailure)
