@@ -451,6 +451,7 @@ class Shell:
     ) -> tuple[bytes, int]:
         """Run one command; returns (its stdout when piped, exit code)."""
         env = dict(self.vars)
+        self._subst_status: int | None = None
         for name, value in cmd.assigns:
             env[name] = "".join(self._expand_word(value, chunks, split=False))
         argv: list[str] = []
@@ -458,7 +459,7 @@ class Shell:
             argv.extend(self._expand_word(word, chunks, split=True))
         if not argv:
             self.vars.update({name: env[name] for name, _ in cmd.assigns})
-            return b"", 0
+            return b"", self._subst_status or 0
         ctx = Ctx(self, stdin, env)
         # stdin redirection first: it is an input
         targets: dict[int, Any] = {1: "pipe" if piped else 1, 2: 2}
@@ -583,6 +584,7 @@ class Shell:
         res = sub.run(text)
         chunks.extend((fd, d) for fd, d in res.chunks if fd == 2)
         self.status = res.code
+        self._subst_status = res.code
         return res.stdout.decode("utf-8", errors="replace").rstrip("\n")
 
     def _glob(self, pattern: str) -> list[str]:
