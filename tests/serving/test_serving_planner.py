@@ -106,3 +106,14 @@ def test_tensor_sizes_divide_the_heads() -> None:
 
 def plan_layout(pl: object) -> tuple[int, int, int]:
     return (pl.tensor_parallel, pl.pipeline_parallel, pl.data_parallel)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [(1080, 2400), (1440, 3200), (720, 1600), (2560, 1600)])
+def test_profile_image_tokens_agree_with_the_agents_resize(size: tuple[int, int]) -> None:
+    from mobile_agent.coords import image_tokens, smart_resize
+
+    w, h = size
+    for p in (P7, P32):
+        rh, rw = smart_resize(h, w, factor=p.image_factor, min_pixels=p.min_pixels, max_pixels=p.max_pixels)
+        assert p.image_tokens(w, h) == image_tokens(rh, rw, p.image_factor)
+        assert p.image_tokens(w, h) <= p.max_image_tokens
