@@ -157,18 +157,20 @@ def submit(
             if not follow:
                 return EXIT_OK
             printer = _printer(console)
+            finished: dict[str, Any] = {}
             for event in iter_sse(client, f"/v1/tasks/{task_id}/events"):
                 _print_event(console, printer, event)
+                if event.get("type") == "task.finished":
+                    finished = event.get("data") or {}
                 if event.get("type") == "human.requested" and interactive:
                     reply = _ask(console, event)
                     if reply is not None:
                         rr = client.post(f"/v1/tasks/{task_id}/reply", json=reply)
                         if rr.status_code != 200:
                             console.print(f"[red]reply refused:[/] {_explain(rr)}")
-            r = client.get(f"/v1/tasks/{task_id}")
-            if r.status_code != 200:
-                raise ClientError(_explain(r))
-            task = r.json()
+            task = _final(client, task_id)
+            if finished.get("status") and task["status"] not in TERMINAL:
+                task.update(status=finished["status"], reason=finished.get("reason"))
     except ClientError as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_USAGE
@@ -184,6 +186,22 @@ def submit(
     if task.get("answer"):
         console.print(f"answer: {task['answer']}")
     return EXIT_OK if task["status"] == "succeeded" else EXIT_FAILED
+
+
+TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
+
+
+def _final(client: httpx.Client, task_id: str, wait_s: float = 5.0) -> dict[str, Any]:
+    """The task once the server has recorded its end (it does so just after task.finished)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        r = client.get(f"/v1/tasks/{task_id}")
+        if r.status_code != 200:
+            raise ClientError(_explain(r))
+        task: dict[str, Any] = r.json()
+        if task["status"] in TERMINAL or time.monotonic() > deadline:
+            return task
+        time.sleep(0.1)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -333,9 +333,11 @@ class Scheduler:
             outcome = TaskOutcome("failed", reason=f"{type(exc).__name__}: {exc}", error="internal")
         if outcome.error in DEVICE_ERRORS:
             healthy = False
-        if running.cancel_requested and outcome.status != "succeeded":
+        if running.cancel_requested and outcome.status not in ("succeeded", "cancelled"):
             outcome.status = "cancelled"
-            outcome.reason = outcome.reason or "cancelled by request"
+            outcome.reason = (
+                f"cancelled by request ({outcome.reason})" if outcome.reason else "cancelled by request"
+            )
         if outcome.status not in ("succeeded", "cancelled", "interrupted") and healthy is None:
             try:
                 healthy = await asyncio.wait_for(self.pool.probe(serial), 15)
