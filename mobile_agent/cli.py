@@ -230,9 +230,10 @@ async def _run(args: argparse.Namespace) -> int:
 
 async def _devices(args: argparse.Namespace) -> int:
     discovery = _load("mobile_agent.device.discovery", "devices")
-    found = discovery.list_devices()
-    if inspect.isawaitable(found):
-        found = await found
+    try:
+        found = await asyncio.to_thread(discovery.list_devices)
+    except ConnectionError as exc:
+        raise UsageError(str(exc)) from None
     rows = [_as_dict(x) for x in found]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, default=str))
@@ -253,6 +254,8 @@ async def _devices(args: argparse.Namespace) -> int:
 def _as_dict(x: Any) -> dict[str, Any]:
     if isinstance(x, dict):
         return x
+    if hasattr(x, "to_json"):
+        return dict(x.to_json())
     if hasattr(x, "model_dump"):
         return dict(x.model_dump())
     if hasattr(x, "__dataclass_fields__"):
@@ -263,14 +266,19 @@ def _as_dict(x: Any) -> dict[str, Any]:
 
 
 async def _doctor(args: argparse.Namespace) -> int:
+    from mobile_agent.config import ConfigError, load_config
+
     doctor = _load("mobile_agent.device.doctor", "doctor")
+    try:
+        config = load_config(base_url=args.base_url, model=args.model, api_key=args.api_key)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     checks = _call_with(
         doctor.run_doctor,
-        device=args.device,
         serial=args.device,
-        base_url=args.base_url,
-        model=args.model,
-        api_key=args.api_key,
+        base_url=config.base_url,
+        model=config.model,
+        api_key=config.api_key,
     )
     if inspect.isawaitable(checks):
         checks = await checks

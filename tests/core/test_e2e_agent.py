@@ -1,0 +1,139 @@
+"""End to end: the agent drives the virtual phone over ADB; the model is a real OpenAI-compatible
+HTTP server on loopback (StubChatServer) answering per role from the phone's UI XML."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import WifiOracle, adb_shell
+
+from mobile_agent.agent import Agent
+from mobile_agent.bus import Bus, EventType
+from mobile_agent.config import AgentConfig
+from mobile_agent.llm.stub_server import ScriptedResponder, StubChatServer, StubFault
+
+ROLES = ("manager", "worker", "reflector", "notetaker", "single")
+
+
+def responder(oracle: Any, n: int = 30, **per_role: list[Any]) -> ScriptedResponder:
+    """The oracle for every role, unless a role's answers are given."""
+    return ScriptedResponder({role: per_role.get(role) or [oracle] * n for role in ROLES})
+
+
+def cfg(tmp_path: Path, base_url: str, **kw: Any) -> AgentConfig:
+    base = {"runs_dir": tmp_path / "runs", "base_url": base_url, "model": "gui-owl-stub", "retries": 0}
+    base.update(kw)
+    return AgentConfig(**base)
+
+
+def check_run_dir(run: Path, status: str) -> dict[str, Any]:
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    assert events[0]["type"] == EventType.TASK_STARTED
+    assert events[-1]["type"] == EventType.TASK_FINISHED and events[-1]["data"]["status"] == status
+    result = json.loads((run / "result.json").read_text())
+    assert result["status"] == status
+    assert (run / "report.html").exists()
+    return result
+
+
+@pytest.mark.parametrize("mode", ["multi", "single"])
+async def test_turn_on_wifi(sim_phone: Any, tmp_path: Path, mode: str) -> None:
+    serial = sim_phone.serial
+    assert adb_shell(serial, "settings get global wifi_on") == "0"
+    with StubChatServer(responder(WifiOracle(serial))) as server:
+        result = await Agent(serial, config=cfg(tmp_path, server.base_url, mode=mode)).run("Turn on Wi-Fi")
+        roles = {r.role for r in server.requests}
+    assert result.status == "succeeded", result.reason
+    assert adb_shell(serial, "settings get global wifi_on") == "1"  # the device proves it
+    assert roles == ({"single"} if mode == "single" else {"manager", "worker", "reflector", "notetaker"})
+    run = result.run_dir
+    assert run is not None
+    res = check_run_dir(run, "succeeded")
+    assert res["usage"]["calls"] == result.usage["calls"] > 0
+    for n in range(1, 3):
+        assert (run / "steps" / f"{n:03d}-before.png").stat().st_size > 1000
+        assert (run / "steps" / f"{n:03d}-after.png").stat().st_size > 1000
+    html = (run / "report.html").read_text()
+    assert html.count("data:image/jpeg;base64,") >= 4 and 'class="tap"' in html
+
+
+async def test_model_server_down(sim_phone: Any, tmp_path: Path) -> None:
+    server = StubChatServer(responder(WifiOracle(sim_phone.serial))).start()
+    url = server.base_url
+    server.stop()  # nothing listens there any more
+    result = await Agent(sim_phone.serial, config=cfg(tmp_path, url)).run("Turn on Wi-Fi")
+    assert result.status == "failed" and result.error == "model_unavailable"
+    assert url.split("/v1")[0].split("//")[1] in result.reason or "reach" in result.reason
+    check_run_dir(result.run_dir, "failed")  # type: ignore[arg-type]
+
+
+async def test_slow_model_times_out(sim_phone: Any, tmp_path: Path) -> None:
+    with StubChatServer(responder(WifiOracle(sim_phone.serial)), latency_s=3.0) as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url, timeout_s=0.5)).run("x")
+    assert result.status == "failed" and result.error == "model_timeout"
+    check_run_dir(result.run_dir, "failed")  # type: ignore[arg-type]
+
+
+async def test_garbage_answers_end_in_a_bounded_way(sim_phone: Any, tmp_path: Path) -> None:
+    bus = Bus()
+    with StubChatServer(lambda req: "lorem ipsum <<<>>> {]") as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url)).run("x", bus=bus)
+        calls = server.calls
+    assert result.status == "failed" and result.error == "parse"
+    parse_errors = [e for e in bus.log if e.type == EventType.PARSE_ERROR]
+    assert len(parse_errors) == calls == 3 and parse_errors[0].data["raw"] == "lorem ipsum <<<>>> {]"
+    check_run_dir(result.run_dir, "failed")  # type: ignore[arg-type]
+
+
+async def test_garbage_http_body_is_a_model_error(sim_phone: Any, tmp_path: Path) -> None:
+    fault = StubFault(status=200, body="<html>not json</html>", content_type="text/html")
+    with StubChatServer(responder(WifiOracle(sim_phone.serial)), faults=lambda i: fault) as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url)).run("x")
+    assert result.status == "failed" and result.error in ("model_error", "model_unavailable")
+
+
+async def test_device_disconnects_mid_run(sim_phone: Any, tmp_path: Path) -> None:
+    oracle = WifiOracle(sim_phone.serial)
+
+    def worker_then_pull_the_plug(request: Any) -> str:
+        answer = oracle(request)
+        sim_phone.stop()  # the phone goes away while the model "thinks"
+        return answer
+
+    answers = responder(oracle, worker=[worker_then_pull_the_plug] * 5)
+    with StubChatServer(answers) as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url)).run("Turn on Wi-Fi")
+    assert result.status == "failed" and result.error is not None and result.error.startswith("device")
+    assert "device" in result.reason
+    check_run_dir(result.run_dir, "failed")  # type: ignore[arg-type]
+
+
+async def test_cancel(sim_phone: Any, tmp_path: Path) -> None:
+    cancel = asyncio.Event()
+    bus = Bus()
+    bus.subscribe(lambda e: cancel.set() if e.type == EventType.ACTION_EXECUTED else None)
+    with StubChatServer(responder(WifiOracle(sim_phone.serial)), latency_s=0.2) as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url)).run(
+            "Turn on Wi-Fi", bus=bus, cancel=cancel
+        )
+    assert result.status == "cancelled"
+    check_run_dir(result.run_dir, "cancelled")  # type: ignore[arg-type]
+
+
+async def test_loop_on_a_dead_spot_escalates_then_fails(sim_phone: Any, tmp_path: Path) -> None:
+    oracle = WifiOracle(sim_phone.serial)
+    dead = '### Thought\nTap.\n### Action\n{"action": "click", "coordinate": [546, 1000]}\n### Description\nx'
+    # the Reflector even claims success each time
+    answers = responder(oracle, worker=[dead] * 20, reflector=["### Outcome\nA"] * 20)
+    bus = Bus()
+    with StubChatServer(answers) as server:
+        c = cfg(tmp_path, server.base_url, escalate_after_failures=50, fail_after_failures=50)
+        result = await Agent(sim_phone.serial, config=c).run("Turn on Wi-Fi", bus=bus)
+    assert result.status == "failed" and result.error == "stuck"
+    assert [e.step for e in bus.log if e.type == EventType.ESCALATION] == [3]
+    refl = [e for e in bus.log if e.type == EventType.REFLECTION]
+    assert all(e.data["outcome"] == "C" and e.data.get("disagreement") for e in refl)
