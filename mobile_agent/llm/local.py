@@ -250,6 +250,26 @@ class LocalChatModel:
             conv.append({"role": m.role, "content": parts})
         return conv, images
 
+    def _pixel_budget(self) -> dict[str, Any]:
+        """The image budget as this transformers version's processor takes it.
+
+        The agent already resized the screenshot to this budget, so the processor's own resize
+        is a no-op and the model answers in the frame the agent expects.
+        """
+        if self.min_pixels is None and self.max_pixels is None:
+            return {}
+        import transformers
+
+        if int(transformers.__version__.split(".")[0]) >= 5:
+            size = {}
+            if self.min_pixels is not None:
+                size["shortest_edge"] = self.min_pixels  # a pixel count, despite the name
+            if self.max_pixels is not None:
+                size["longest_edge"] = self.max_pixels
+            return {"size": size}
+        budget = {"min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
+        return {k: v for k, v in budget.items() if v is not None}
+
     def _generate_sync(
         self, engine: _Engine, messages: list[Message], max_tokens: int | None, temperature: float | None
     ) -> tuple[str, Usage]:
@@ -257,11 +277,7 @@ class LocalChatModel:
 
         conv, images = self._conversation(messages)
         processor, model = engine.processor, engine.model
-        image_kw: dict[str, Any] = {}
-        if self.min_pixels is not None:
-            image_kw["min_pixels"] = self.min_pixels
-        if self.max_pixels is not None:
-            image_kw["max_pixels"] = self.max_pixels
+        image_kw = self._pixel_budget()
         gen_kw: dict[str, Any] = {"max_new_tokens": max_tokens or self.max_new_tokens}
         if temperature:
             gen_kw.update(do_sample=True, temperature=temperature, top_p=self.top_p or 1.0)

@@ -221,3 +221,18 @@ async def test_agent_step_on_the_random_model_is_a_parse_failure_not_a_crash(
     assert phone.actions == []  # nothing unparsed ever reached the phone
     calls = [e for e in bus.log if e.type == EventType.MODEL_CALL]
     assert calls and all(e.data["prompt_tokens"] > 0 for e in calls)
+
+
+async def test_agent_builds_the_local_backend_from_its_config(tiny_model: Path) -> None:
+    from mobile_agent.agent import build_models
+    from mobile_agent.config import load_config
+
+    config = load_config(
+        backend="local", model=str(tiny_model), max_tokens=5, min_pixels=3136, max_pixels=112 * 112
+    )
+    models = build_models(config, ("manager", "worker", "reflector", "notetaker"))
+    local = models["worker"]
+    assert isinstance(local, LocalChatModel) and all(m is local for m in models.values())
+    resp = await local.chat(_messages(_screen()))
+    assert resp.text and 0 < resp.usage.completion_tokens <= 5
+    await local.aclose()
