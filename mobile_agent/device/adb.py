@@ -504,8 +504,9 @@ class AdbDevice:
             raise TextInputUnavailable(
                 "this text has non-ASCII characters and text_method='input' types ASCII only"
             )
-        imes = (await self.shell("ime list -s -a")).split()
-        current = (await self.shell("settings get secure default_input_method")).strip()
+        out = await self.shell("ime list -s -a; echo @@; settings get secure default_input_method")
+        listing, _, current = out.partition("@@")
+        imes, current = listing.split(), current.strip()
         order = {
             "auto": [("adb_keyboard", ADB_KEYBOARD_IME), ("u2_keyboard", U2_KEYBOARD_IME)],
             "adb_keyboard": [("adb_keyboard", ADB_KEYBOARD_IME)],

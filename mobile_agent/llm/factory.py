@@ -14,7 +14,8 @@ def make_model(backend: str = "openai", **settings: Any) -> ChatModel:
     """A model for `backend`: "openai" (any OpenAI-compatible server), "scripted", or "local".
 
     Settings are the backend's constructor arguments; None values are dropped so callers can
-    pass unset CLI options straight through.
+    pass unset CLI options straight through. "scripted" also takes `run_dir` to replay a
+    recorded run's answers.
     """
     kind = _ALIASES.get(backend, backend)
     kwargs = {k: v for k, v in settings.items() if v is not None}
@@ -31,6 +32,8 @@ def make_model(backend: str = "openai", **settings: Any) -> ChatModel:
     if kind == "scripted":
         from mobile_agent.llm.scripted import ScriptedModel
 
+        if "run_dir" in kwargs:
+            return ScriptedModel.from_run(kwargs.pop("run_dir"), **kwargs)
         return ScriptedModel(**kwargs)
     if kind == "local":
         from mobile_agent.llm.local import LocalChatModel  # type: ignore[import-not-found,unused-ignore]

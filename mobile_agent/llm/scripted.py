@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from mobile_agent.coords import image_tokens
 from mobile_agent.llm.base import ChatResponse, Message, ModelError, Usage
@@ -53,6 +54,14 @@ class ScriptedModel:
         elif isinstance(answers, dict):
             self._queues = {str(k or "*").lower(): list(v) for k, v in answers.items()}
         self.calls: list[list[Message]] = []
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, name: str = "replay") -> ScriptedModel:
+        """Replay a recorded run: each role gets its `model.call` answers from events.jsonl, in order."""
+        from mobile_agent.llm.stub_server import load_recorded_run
+
+        recorded = load_recorded_run(run_dir)
+        return cls({str(k): [str(a) for a in v] for k, v in recorded.items()}, name=name)
 
     def remaining(self) -> dict[str, int]:
         return {k: len(v) for k, v in self._queues.items()}

@@ -220,3 +220,19 @@ async def test_phone_stopped_mid_run_is_disconnected_fast() -> None:
     finally:
         own.stop()
         _disconnect(serial)
+
+
+async def test_without_adb_keyboard_falls_back_to_uiautomator2() -> None:
+    own = SimServer(count=1, port=0, seed=2, adb_keyboard=False).start()
+    serial = own.serials[0]
+    try:
+        dev = await connect_device(serial)
+        await _focus_a_field(dev)
+        await dev.type_text("hi 你好 😀")
+        assert _focused_text(await dev.ui_tree()) == "hi 你好 😀"
+        strict = await connect_device(serial, text_method="adb_keyboard")
+        with pytest.raises(TextInputUnavailable, match="ime enable com.android.adbkeyboard"):
+            await strict.type_text("你好")
+    finally:
+        own.stop()
+        _disconnect(serial)

@@ -165,3 +165,16 @@ async def test_scripted_model_and_factory() -> None:
         make_model("openai", model="x")
     with pytest.raises(ValueError, match="unknown model backend"):
         make_model("nope")
+
+
+async def test_scripted_replays_a_recorded_run(tmp_path) -> None:
+    import json
+
+    events = [
+        {"type": "model.call", "data": {"role": "manager", "raw": "### Plan\n1. open settings"}},
+        {"type": "model.call", "data": {"role": "worker", "raw": '{"action": "open", "text": "Settings"}'}},
+    ]
+    (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    m = make_model("scripted", run_dir=tmp_path)
+    assert (await m.chat(_msgs(role="Worker"))).text.startswith('{"action": "open"')
+    assert (await m.chat(_msgs(role="Manager"))).text.startswith("### Plan")
