@@ -231,7 +231,7 @@ async def test_without_adb_keyboard_falls_back_to_uiautomator2() -> None:
         await dev.type_text("hi 你好 😀")
         assert _focused_text(await dev.ui_tree()) == "hi 你好 😀"
         strict = await connect_device(serial, text_method="adb_keyboard")
-        with pytest.raises(TextInputUnavailable, match="ime enable com.android.adbkeyboard"):
+        with pytest.raises(TextInputUnavailable, match=r"ime enable com\.android\.adbkeyboard"):
             await strict.type_text("你好")
     finally:
         own.stop()
