@@ -322,6 +322,8 @@ class AdbDeviceServer:
             self._conn_tasks.add(task)
         try:
             await transport.run()
+        except asyncio.CancelledError:
+            pass  # stop(): the connection is being dropped on purpose
         finally:
             self._transports.discard(transport)
             if task is not None:

@@ -16,7 +16,7 @@ import struct
 from concurrent.futures import Executor
 from typing import Any
 
-from mobile_agent.sim.adb_server import AdbStream, Service, StreamClosed
+from mobile_agent.sim.adb_server import AdbStream, Service
 from mobile_agent.sim.shell import Shell, ShellResult
 from mobile_agent.sim.sync import sync_service
 from mobile_agent.sim.u2rpc import U2Rpc, u2_service
@@ -86,7 +86,7 @@ class PhoneServices:
     async def _interactive(self, stream: AdbStream, shell: Shell, v2: bool, pty: bool) -> None:
         """A minimal line-mode shell: one command per line, `exit` ends it."""
         device = self.phone.props.get("ro.product.device", "virtual")
-        prompt = f"{device}:/ $ ".encode()
+        prompt = f"{device}:/ $ ".encode() if pty else b""  # mksh prompts only on a terminal
 
         async def emit(kind: int, data: bytes) -> None:
             if pty:
@@ -141,9 +141,3 @@ class PhoneServices:
                         await emit(fd if v2 else V2_STDOUT, out)
                 await emit(V2_STDOUT, prompt)
 
-
-async def _noop(stream: AdbStream) -> None:
-    try:
-        await stream.wait_closed()
-    except StreamClosed:
-        pass

@@ -73,3 +73,47 @@ def test_ls_after_push_sees_file(serial: str, tmp_path: Path) -> None:
     assert adb(serial, "push", str(f), "/data/local/tmp/note.txt").returncode == 0
     assert b"note.txt" in adb(serial, "shell", "ls /data/local/tmp").stdout
     assert adb(serial, "shell", "cat /data/local/tmp/note.txt").stdout == b"hello from the host\n"
+
+
+def test_interactive_shell_reads_commands_from_stdin(serial: str) -> None:
+    res = subprocess.run(
+        ["adb", "-s", serial, "shell"],
+        input=b"echo one\necho two >&2\nexit 3\necho never\n",
+        capture_output=True,
+        timeout=30,
+    )
+    assert (res.returncode, res.stdout, res.stderr) == (3, b"one\n", b"two\n")
+
+
+def test_bundled_adb36_binary_drives_the_phone(sim: object, tmp_path: Path) -> None:
+    """The adb binary inside the adbutils wheel, on a private server port (never the shared 5037)."""
+    import socket
+
+    import adbutils
+
+    binary = Path(adbutils.__file__).parent / "binaries" / "adb"
+    if not binary.exists():
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    serial = sim.serials[0]  # type: ignore[attr-defined]
+
+    def run(*args: str, **kw: object) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([str(binary), "-P", port, *args], capture_output=True, timeout=60, **kw)  # type: ignore[call-overload]
+
+    assert run("start-server").returncode == 0
+    try:
+        assert b"connected" in run("connect", serial).stdout
+        assert run("-s", serial, "wait-for-device").returncode == 0
+        res = run("-s", serial, "shell", "echo v36; exit 4")
+        assert (res.returncode, res.stdout) == (4, b"v36\n")
+        png = run("-s", serial, "exec-out", "screencap", "-p").stdout
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        data = os.urandom(1024 * 1024)
+        (tmp_path / "a").write_bytes(data)
+        assert run("-s", serial, "push", str(tmp_path / "a"), "/sdcard/v36.bin").returncode == 0
+        assert run("-s", serial, "pull", "/sdcard/v36.bin", str(tmp_path / "b")).returncode == 0
+        assert (tmp_path / "b").read_bytes() == data
+    finally:
+        run("kill-server")  # our private server only
