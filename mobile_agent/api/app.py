@@ -82,7 +82,7 @@ def create_app(
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
     runs_root = settings.runs_dir.resolve()
     store = TaskStore(settings.resolved_db_url())
-    adb = AdbBackend(settings.adb_host, settings.adb_port, settings.adb_targets())
+    adb = AdbBackend(settings.adb_host, settings.adb_port, settings.adb_targets(), settings.allowed_devices())
     if device_lister is None:
         device_lister = adb.list
         device_prober = device_prober or adb.probe

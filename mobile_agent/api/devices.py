@@ -75,11 +75,16 @@ class AdbBackend:
     """The adb server seen through adbutils: list, connect, probe (blocking calls in threads)."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 5037, connect_targets: Sequence[str] = ()
+        self,
+        host: str = "127.0.0.1",
+        port: int = 5037,
+        connect_targets: Sequence[str] = (),
+        allowed: set[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.connect_targets = list(connect_targets)
+        self.allowed = allowed
         self._models: dict[str, str] = {}
 
     def _client(self) -> Any:
@@ -100,6 +105,10 @@ class AdbBackend:
             listed = {d.serial: d.state for d in client.list()}
         entries = []
         for serial, state in listed.items():
+            if self.allowed is not None and serial not in self.allowed:
+                continue
+            if self.allowed is not None and serial not in self.allowed:
+                continue
             if state == "device" and serial not in self._models:
                 try:
                     self._models[serial] = client.device(serial).prop.model or ""

@@ -29,6 +29,9 @@ class ApiSettings(BaseSettings):
     adb_connect: str = Field(
         default="", description="Comma-separated host:port targets to `adb connect` at start."
     )
+    device_allowlist: str = Field(
+        default="", description="Comma-separated serials this server may use (default: every adb device)."
+    )
     adb_host: str = "127.0.0.1"
     adb_port: int = 5037
     base_url: str | None = Field(
@@ -49,6 +52,11 @@ class ApiSettings(BaseSettings):
     def adb_targets(self) -> list[str]:
         """The `adb connect` targets, cleaned."""
         return [t.strip() for t in self.adb_connect.split(",") if t.strip()]
+
+    def allowed_devices(self) -> set[str] | None:
+        """The serials this server may lease, or None for all."""
+        allowed = {t.strip() for t in self.device_allowlist.split(",") if t.strip()}
+        return allowed or None
 
     def resolved_db_url(self) -> str:
         """The store URL: the setting, or `sqlite:///RUNS/mobile-agent.db`."""
