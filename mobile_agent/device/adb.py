@@ -192,7 +192,7 @@ def parse_focus(dumpsys: str) -> str | None:
     for pattern in (
         r"mCurrentFocus=Window\{[^}]*?\s([\w.]+)/[\w.$]+\}",
         r"mFocusedApp=.*?ActivityRecord\{[^}]*?\s([\w.]+)/[\w.$]+",
-        r"mCurrentFocus=Window\{[^}]*?\s([\w.]+)\}",
+        r"mCurrentFocus=Window\{[^}]*?\s(\w+(?:\.\w+)+)\}",
     ):
         m = re.search(pattern, dumpsys)
         if m:
@@ -444,7 +444,10 @@ class AdbDevice:
         path = "/sdcard/window_dump.xml"
         last = ""
         for _ in range(2):  # uiautomator sometimes answers "null root node" while the UI settles
-            out = await self.shell(f"uiautomator dump {path} >/dev/null && cat {path}", timeout_s=30)
+            # rm first: a failed dump must not hand back the previous screen's file
+            out = await self.shell(
+                f"rm -f {path}; uiautomator dump {path} >/dev/null && cat {path}", timeout_s=30
+            )
             start = out.find("<?xml")
             if start < 0:
                 start = out.find("<hierarchy")

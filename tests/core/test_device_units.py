@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw
 
+from mobile_agent.device.adb import match_app, parse_focus, parse_wm_size
 from mobile_agent.device.keys import UnknownKey, keycode
 from mobile_agent.device.settle import frame_difference, frames_equal, wait_until_stable
 
@@ -88,3 +89,63 @@ async def test_wait_until_stable_gives_up_at_the_timeout() -> None:
     dev = _Animated(moving=10**9)
     frame = await wait_until_stable(dev, timeout_s=0.3, interval_s=0.02)
     assert 3 <= dev.n < 40 and frame.size == (1080, 2400)
+
+
+SIM_APPS = {
+    "com.android.launcher3": "com.android.launcher3.Launcher",
+    "com.android.settings": "com.android.settings.Settings",
+    "com.android.contacts": "com.android.contacts.activities.PeopleActivity",
+    "com.android.messaging": "com.android.messaging.ui.conversationlist.ConversationListActivity",
+    "com.android.deskclock": "com.android.deskclock.DeskClock",
+    "org.mobileagent.notes": "org.mobileagent.notes.MainActivity",
+    "com.android.calendar": "com.android.calendar.AllInOneActivity",
+    "com.android.gallery3d": "com.android.gallery3d.app.GalleryActivity",
+    "com.android.documentsui": "com.android.documentsui.files.FilesActivity",
+    "com.tencent.mm": "com.tencent.mm.ui.LauncherUI",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "package"),
+    [
+        ("Settings", "com.android.settings"),
+        ("settngs", "com.android.settings"),
+        ("Messages", "com.android.messaging"),
+        ("SMS", "com.android.messaging"),
+        ("clock", "com.android.deskclock"),
+        ("Alarm", "com.android.deskclock"),
+        ("Notes", "org.mobileagent.notes"),
+        ("Files", "com.android.documentsui"),
+        ("gallery", "com.android.gallery3d"),
+        ("Calendar", "com.android.calendar"),
+        ("微信", "com.tencent.mm"),
+        ("WeChat", "com.tencent.mm"),
+        ("com.android.contacts", "com.android.contacts"),
+        ("desk clock", "com.android.deskclock"),
+    ],
+)
+def test_match_app(name: str, package: str) -> None:
+    assert match_app(name, SIM_APPS)[0] == package
+
+
+def test_match_app_miss_lists_close_matches() -> None:
+    pkg, close = match_app("Flight Simulator", SIM_APPS)
+    assert pkg is None
+    pkg, close = match_app("cont", {"com.android.contacts": "", "com.google.android.contactsync": ""})
+    assert pkg is None and close == ["com.android.contacts", "com.google.android.contactsync"]
+
+
+def test_parse_focus_and_size() -> None:
+    dumpsys = (
+        "  mCurrentFocus=Window{a1b2c3d u0 com.android.settings/com.android.settings.Settings}\n"
+        "  mFocusedApp=ActivityRecord{9e8d7c6 u0 com.android.settings/.Settings t12}"
+    )
+    assert parse_focus(dumpsys) == "com.android.settings"
+    assert (
+        parse_focus("  mCurrentFocus=null\n  mFocusedApp=ActivityRecord{1 u0 org.x.app/.Main t3}")
+        == "org.x.app"
+    )
+    assert parse_focus("mCurrentFocus=Window{5 u0 StatusBar}") is None
+    assert parse_wm_size("Physical size: 1080x2400") == (1080, 2400)
+    assert parse_wm_size("Physical size: 1080x2400\nOverride size: 720x1600") == (720, 1600)
+    assert parse_wm_size("nothing") is None
