@@ -120,7 +120,7 @@ class VirtualPhone:
         self.tables: dict[str, list[dict[str, Any]]] = data["tables"]
         self.threads: dict[str, int] = data["threads"]
         self.next_ids = {t: max((r["_id"] for r in rows), default=0) + 1 for t, rows in self.tables.items()}
-        self.current_ime = ADB_IME if self.adb_keyboard else LATIN_IME
+        self.current_ime = LATIN_IME  # the real default; ADB Keyboard is installed, not selected
         self.settings: dict[str, dict[str, str]] = {
             "global": {
                 "wifi_on": "1",

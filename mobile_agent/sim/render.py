@@ -195,7 +195,7 @@ def _text(d: ImageDraw.ImageDraw, v: TextView, box: Rect, th: dict[str, RGB]) ->
     lh = v.line_height
     total = lh * len(lines)
     y = t
-    if v.height is not None or (isinstance(v, EditText) and not v.multiline):
+    if not (isinstance(v, EditText) and v.multiline):
         y = t + max(0, (b - t - total) // 2)
     for line in lines:
         if v.align_text == "center":

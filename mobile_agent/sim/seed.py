@@ -218,8 +218,8 @@ def generate(seed: int) -> dict[str, Any]:
     for i, (subject, kind, bg, fg, fg2) in enumerate(PHOTOS, 1):
         jitter = [max(0, min(255, c + rng.randint(-20, 20))) for c in bg]
         added = now - 86400 * (len(PHOTOS) - i) - rng.randint(0, 3600)
-        stamp = dt.datetime.fromtimestamp(added, dt.UTC).strftime("%Y%m%d_%H%M%S")
-        name = f"IMG_{stamp}_{subject}.jpg"
+        stamp = dt.datetime.fromtimestamp(added, dt.UTC).strftime("%m%d")
+        name = f"{subject}_{stamp}.jpg"
         images.append(
             {
                 "_id": i,

@@ -1,9 +1,23 @@
-"""Calendar (placeholder until the full app lands)."""
+"""Calendar: upcoming events grouped by date; add (title, YYYY-MM-DD date, HH:MM time), view, delete."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from typing import Any
+
 from mobile_agent.sim.apps.base import App, Screen
-from mobile_agent.sim.ui import TextView, View
+from mobile_agent.sim.ui import Button, Divider, LinearLayout, Spacer, TextView, View
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME_RE = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+def _pretty(date: str) -> str:
+    try:
+        return dt.date.fromisoformat(date).strftime("%A, %B %-d, %Y")
+    except ValueError:
+        return date
 
 
 class CalendarApp(App):
@@ -12,6 +26,164 @@ class CalendarApp(App):
     activity = "com.android.calendar.AllInOneActivity"
     icon = "calendar"
     color = (15, 157, 88)
+    activities = {"com.android.calendar.event.EditEventActivity": "edit"}
+
+    def screen_activity(self, s: Screen) -> str:
+        return {
+            "edit": "com.android.calendar.event.EditEventActivity",
+            "detail": "com.android.calendar.EventInfoActivity",
+        }.get(s["name"], self.activity)
+
+    def event(self, eid: Any) -> dict[str, Any] | None:
+        return next((e for e in self.table("events") if e["_id"] == eid), None)
 
     def build(self, s: Screen) -> View:
-        return self.screen(self.app_bar("Calendar"), self.list_view(s, TextView("Calendar", padding=48)))
+        if s["name"] == "edit":
+            return self._edit(s)
+        if s["name"] == "detail":
+            return self._detail(s)
+        events = sorted(self.table("events"), key=lambda e: (e["date"], e["time"], e["_id"]))
+        items: list[View | None] = []
+        last = None
+        for e in events:
+            if e["date"] != last:
+                last = e["date"]
+                items.append(
+                    TextView(
+                        f"{_pretty(e['date'])}  ·  {e['date']}",
+                        size=36,
+                        bold=True,
+                        color="primary",
+                        padding=(48, 32, 48, 8),
+                        rid=self.rid("date_header"),
+                    )
+                )
+            eid = e["_id"]
+            end = dt.datetime.fromtimestamp(e["dtend"] // 1000, dt.UTC).strftime("%H:%M")
+            items.append(
+                self.row(
+                    e["title"] or "(No title)",
+                    subtitle=f"{e['time']} – {end}",
+                    on_click=lambda eid=eid: self.push("detail", id=eid),
+                    title_rid=self.rid("event_title"),
+                    subtitle_rid=self.rid("event_time"),
+                    rid=self.rid("event_item"),
+                    height=170,
+                )
+            )
+        if not items:
+            items.append(TextView("No upcoming events", color="text2", padding=64, align_text="center"))
+        items.append(Spacer(height=260))
+        today = self.phone.now()
+        header = TextView(
+            f"Today: {today.strftime('%A, %B %-d, %Y')}",
+            size=36,
+            color="text2",
+            padding=(48, 0, 48, 16),
+            rid=self.rid("today"),
+        )
+        body = LinearLayout(header, Divider(), self.list_view(s, *items, key="agenda", weight=1))
+        return self.screen(
+            self.app_bar("Calendar"),
+            body,
+            fab=self.fab(
+                "New event",
+                lambda: self.push("edit", id=None, focus="title"),
+                self.rid("floating_action_button"),
+            ),
+        )
+
+    # ---- editor
+    def _edit(self, s: Screen) -> View:
+        err = s["params"].get("error", "")
+
+        def labeled(label: str, key: str, hint: str, submit: Any = None) -> View:
+            f = self.edit(s, key, hint, on_submit=submit, desc=label)
+            return LinearLayout(
+                TextView(label, size=36, color="text2", padding=(8, 0, 0, 8)), f, padding=(48, 16, 48, 16)
+            )
+
+        rows: list[View | None] = [
+            labeled("Title", "title", "Add title"),
+            labeled("Date", "date", "YYYY-MM-DD"),
+            labeled("Time", "time", "HH:MM", submit=lambda: self._save(s)),
+            TextView(err, color="error", size=36, padding=(56, 8, 56, 8), rid=self.rid("error"))
+            if err
+            else None,
+            LinearLayout(
+                Spacer(weight=1),
+                Button("Cancel", self.phone.back, style="text", rid=self.rid("cancel")),
+                Button("Save", lambda: self._save(s), rid=self.rid("save")),
+                horizontal=True,
+                height=126,
+                spacing=24,
+                padding=(40, 0, 40, 0),
+                margin=(0, 32, 0, 0),
+            ),
+        ]
+        return self.screen(self.app_bar("New event", up=True), self.list_view(s, *rows, key="editor"))
+
+    def _save(self, s: Screen) -> None:
+        title = self.field(s, "title").strip()
+        date = self.field(s, "date").strip()
+        time = self.field(s, "time").strip()
+        if not title:
+            s["params"]["error"] = "Enter a title"
+            return
+        if not DATE_RE.match(date):
+            s["params"]["error"] = "Enter the date as YYYY-MM-DD"
+            return
+        if not TIME_RE.match(time):
+            s["params"]["error"] = "Enter the time as HH:MM"
+            return
+        hh, mm = (int(x) for x in time.split(":"))
+        try:
+            dt.date.fromisoformat(date)
+            if not (0 <= hh <= 23 and 0 <= mm <= 59):
+                raise ValueError(time)
+        except ValueError:
+            s["params"]["error"] = "That date or time does not exist"
+            return
+        self.phone.insert_row("events", {"title": title, "date": date, "time": f"{hh:02d}:{mm:02d}"})
+        self.pop()
+        self.toast("Event saved")
+
+    # ---- details
+    def _detail(self, s: Screen) -> View:
+        e = self.event(s["params"].get("id"))
+        if e is None:
+            return self.screen(
+                self.app_bar("Event", up=True),
+                self.list_view(s, TextView("Event not found", padding=64, color="text2")),
+            )
+        end = dt.datetime.fromtimestamp(e["dtend"] // 1000, dt.UTC).strftime("%H:%M")
+        rows: list[View | None] = [
+            TextView(e["title"], size=64, padding=(48, 32, 48, 16), rid=self.rid("title")),
+            TextView(_pretty(e["date"]), size=42, padding=(48, 8, 48, 0), rid=self.rid("when_date")),
+            TextView(
+                f"{e['time']} – {end}",
+                size=42,
+                color="text2",
+                padding=(48, 8, 48, 32),
+                rid=self.rid("when_time"),
+            ),
+            LinearLayout(
+                Spacer(weight=1),
+                Button(
+                    "Delete",
+                    lambda: self.confirm(s, "Delete this event?", e["title"], "Delete", "delete", e["_id"]),
+                    style="tonal",
+                    rid=self.rid("delete"),
+                ),
+                horizontal=True,
+                height=126,
+                padding=(40, 0, 40, 0),
+            ),
+        ]
+        return self.screen(self.app_bar("", up=True), self.list_view(s, *rows, key="detail"))
+
+    def dialog_action(self, s: Screen, action: str, arg: Any) -> None:
+        if action == "delete":
+            self.phone.tables["events"] = [e for e in self.table("events") if e["_id"] != arg]
+            self.pop()
+            self.toast("Event deleted")

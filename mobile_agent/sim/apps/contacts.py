@@ -1,9 +1,13 @@
-"""Contacts (placeholder until the full app lands)."""
+"""Contacts: alphabetical list with search, contact details, create/edit (name, phone, email), delete."""
 
 from __future__ import annotations
 
-from mobile_agent.sim.apps.base import App, Screen
-from mobile_agent.sim.ui import TextView, View
+from typing import Any
+
+from mobile_agent.sim.apps.base import App, Screen, new_screen
+from mobile_agent.sim.ui import Button, Divider, ImageView, LinearLayout, Spacer, TextView, View
+
+MESSAGING = "com.android.messaging"
 
 
 class ContactsApp(App):
@@ -12,6 +16,225 @@ class ContactsApp(App):
     activity = "com.android.contacts.activities.PeopleActivity"
     icon = "person"
     color = (66, 133, 244)
+    activities = {
+        "com.android.contacts.activities.ContactEditorActivity": "edit",
+        "com.android.contacts.activities.ContactSelectionActivity": "main",
+    }
+
+    def screen_activity(self, s: Screen) -> str:
+        return {
+            "edit": "com.android.contacts.activities.ContactEditorActivity",
+            "detail": "com.android.contacts.activities.QuickContactActivity",
+        }.get(s["name"], self.activity)
+
+    def contact(self, cid: Any) -> dict[str, Any] | None:
+        return next((c for c in self.table("contacts") if c["_id"] == cid), None)
 
     def build(self, s: Screen) -> View:
-        return self.screen(self.app_bar("Contacts"), self.list_view(s, TextView("Contacts", padding=48)))
+        if s["name"] == "edit":
+            return self._edit(s)
+        if s["name"] == "detail":
+            return self._detail(s)
+        return self._list(s)
+
+    # ---- list
+    def _list(self, s: Screen) -> View:
+        q = self.field(s, "search_field").strip().casefold()
+        rows = sorted(self.table("contacts"), key=lambda c: (c["display_name"].casefold(), c["_id"]))
+        if q:
+            rows = [
+                c
+                for c in rows
+                if q in c["display_name"].casefold()
+                or q in c["number"].replace(" ", "").replace("-", "")
+                or q in c["email"].casefold()
+            ]
+        items: list[View | None] = []
+        for c in rows:
+            cid = c["_id"]
+            items.append(
+                self.row(
+                    c["display_name"] or c["number"],
+                    leading=self.avatar(c["display_name"] or "#"),
+                    on_click=lambda cid=cid: self.push("detail", id=cid),
+                    title_rid=self.rid("cliv_name_textview"),
+                    rid=self.rid("contact_row"),
+                    height=168,
+                )
+            )
+        if not items:
+            items.append(
+                TextView(
+                    "No contacts" if not q else "No matching contacts",
+                    color="text2",
+                    padding=64,
+                    align_text="center",
+                )
+            )
+        search = self.edit(
+            s,
+            "search_field",
+            "Search contacts",
+            on_submit=lambda: self.focus_on(s, "search_field", ime=False),
+        )
+        search.margin = (40, 8, 40, 16)
+        search.radius = 60
+        count = TextView(f"{len(rows)} contacts", size=34, color="text2", padding=(56, 8, 0, 8))
+        body = LinearLayout(
+            search,
+            count,
+            self.list_view(s, *items, key="contact_list", weight=1),
+        )
+        return self.screen(
+            self.app_bar("Contacts"),
+            body,
+            fab=self.fab("Create contact", lambda: self._new(), self.rid("floating_action_button")),
+        )
+
+    def _new(self) -> None:
+        self.push("edit", id=None, focus="name")
+
+    # ---- editor
+    def _edit(self, s: Screen) -> View:
+        cid = s["params"].get("id")
+        title = "Edit contact" if cid is not None else "Create contact"
+        save = Button(
+            "Save",
+            lambda: self._save(s),
+            rid=self.rid("editor_menu_save_button"),
+            height=110,
+            margin=(0, 0, 24, 0),
+        )
+        err = s["params"].get("error", "")
+        rows: list[View | None] = [
+            Spacer(height=24),
+            self._labeled("Name", self.edit(s, "name", "Name")),
+            self._labeled("Phone", self.edit(s, "phone", "Phone")),
+            self._labeled("Email", self.edit(s, "email", "Email", on_submit=lambda: self._save(s))),
+            TextView(err, color="error", size=38, padding=(56, 16, 56, 0), rid=self.rid("error"))
+            if err
+            else None,
+        ]
+        return self.screen(
+            self.app_bar(title, up=True, actions=[save]), self.list_view(s, *rows, key="editor")
+        )
+
+    def _labeled(self, label: str, field: View) -> View:
+        field.margin = (0, 0, 0, 0)
+        field.weight = 1
+        return LinearLayout(
+            TextView(label, size=36, color="text2", padding=(8, 0, 0, 8)),
+            field,
+            padding=(48, 16, 48, 16),
+        )
+
+    def _save(self, s: Screen) -> None:
+        name = self.field(s, "name").strip()
+        phone = self.field(s, "phone").strip()
+        email = self.field(s, "email").strip()
+        if not name and not phone:
+            s["params"]["error"] = "Enter a name or a phone number"
+            return
+        cid = s["params"].get("id")
+        c = self.contact(cid) if cid is not None else None
+        if c is not None:
+            c.update(display_name=name, number=phone, email=email)
+            self.pop()
+        else:
+            row = self.phone.insert_row("contacts", {"display_name": name, "number": phone, "email": email})
+            self.replace("detail", id=row["_id"])
+        self.toast("Contact saved")
+
+    # ---- details
+    def _detail(self, s: Screen) -> View:
+        c = self.contact(s["params"].get("id"))
+        if c is None:
+            return self.screen(
+                self.app_bar("Contact", up=True),
+                self.list_view(s, TextView("Contact not found", padding=64, color="text2")),
+            )
+        cid = c["_id"]
+        actions = [
+            self.action("edit", "Edit contact", lambda: self._open_editor(cid), rid=self.rid("menu_edit")),
+            self.action(
+                "delete",
+                "Delete",
+                lambda: self.confirm(
+                    s,
+                    "Delete this contact?",
+                    f"{c['display_name']} will be removed.",
+                    "Delete",
+                    "delete",
+                    cid,
+                ),
+                rid=self.rid("menu_delete"),
+            ),
+        ]
+        rows: list[View | None] = [
+            LinearLayout(
+                Spacer(weight=1),
+                self.avatar(c["display_name"] or "#", 260),
+                Spacer(weight=1),
+                horizontal=True,
+                height=300,
+                margin=(0, 24, 0, 0),
+            ),
+            TextView(
+                c["display_name"],
+                size=64,
+                align_text="center",
+                rid=self.rid("large_title"),
+                padding=(48, 16, 48, 16),
+            ),
+            LinearLayout(
+                Spacer(weight=1),
+                Button(
+                    "Message",
+                    lambda: self._message(c["number"]),
+                    style="tonal",
+                    rid=self.rid("message_button"),
+                    enabled=bool(c["number"]),
+                ),
+                Button("Edit", lambda: self._open_editor(cid), style="tonal", rid=self.rid("edit_button")),
+                Spacer(weight=1),
+                horizontal=True,
+                height=126,
+                spacing=32,
+                margin=(0, 16, 0, 32),
+            ),
+            Divider(margin=(48, 0, 48, 0)),
+            self.row(
+                c["number"] or "No phone number",
+                subtitle="Mobile",
+                leading=ImageView("phone", color="text2", width=72, height=72),
+                title_rid=self.rid("header"),
+                subtitle_rid=self.rid("sub_header"),
+                on_click=(lambda: self._message(c["number"])) if c["number"] else None,
+            ),
+            self.row(
+                c["email"],
+                subtitle="Email",
+                leading=ImageView("mail", color="text2", width=72, height=72),
+                title_rid=self.rid("header"),
+                subtitle_rid=self.rid("sub_header"),
+            )
+            if c["email"]
+            else None,
+        ]
+        return self.screen(self.app_bar("", up=True, actions=actions), self.list_view(s, *rows, key="detail"))
+
+    def _open_editor(self, cid: int) -> None:
+        c = self.contact(cid)
+        if c is not None:
+            fields = {"name": c["display_name"], "phone": c["number"], "email": c["email"]}
+            self.push("edit", id=cid, fields=fields)
+
+    def _message(self, number: str) -> None:
+        if number:
+            self.phone.open_app(MESSAGING, new_screen("thread", address=number, focus="compose_message_text"))
+
+    def dialog_action(self, s: Screen, action: str, arg: Any) -> None:
+        if action == "delete":
+            self.phone.tables["contacts"] = [c for c in self.table("contacts") if c["_id"] != arg]
+            self.pop()
+            self.toast("Contact deleted")

@@ -1,9 +1,12 @@
-"""Gallery (placeholder until the full app lands)."""
+"""Gallery: a grid of photos (MediaStore images), a photo view with Favourite and Delete."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from mobile_agent.sim.apps.base import App, Screen
-from mobile_agent.sim.ui import TextView, View
+from mobile_agent.sim.ui import FrameLayout, GridView, ImageView, LinearLayout, Spacer, TextView, View
 
 
 class GalleryApp(App):
@@ -13,5 +16,124 @@ class GalleryApp(App):
     icon = "gallery"
     color = (219, 68, 55)
 
+    def image(self, iid: Any) -> dict[str, Any] | None:
+        return next((i for i in self.table("images") if i["_id"] == iid), None)
+
     def build(self, s: Screen) -> View:
-        return self.screen(self.app_bar("Gallery"), self.list_view(s, TextView("Gallery", padding=48)))
+        if s["name"] == "photo":
+            return self._photo(s)
+        imgs = sorted(self.table("images"), key=lambda i: (i["date_added"], i["_id"]), reverse=True)
+        cells: list[View | None] = []
+        for im in imgs:
+            iid = im["_id"]
+            thumb = FrameLayout(
+                ImageView(
+                    picture=im.get("spec", {}),
+                    desc=im["_display_name"],
+                    rid=self.rid("thumbnail"),
+                    width=None,
+                    height=None,
+                ),
+                ImageView(
+                    "heart",
+                    color=(235, 64, 90),
+                    width=64,
+                    height=64,
+                    align="top right",
+                    margin=(0, 8, 8, 0),
+                    desc="Favorite",
+                )
+                if im["favorite"]
+                else None,
+                weight=1,
+            )
+            cells.append(
+                LinearLayout(
+                    thumb,
+                    TextView(
+                        im["_display_name"],
+                        size=26,
+                        color="text2",
+                        max_lines=1,
+                        align_text="center",
+                        height=56,
+                        rid=self.rid("title"),
+                    ),
+                    margin=(8, 8, 8, 8),
+                    on_click=lambda iid=iid: self.push("photo", id=iid),
+                    desc=im["_display_name"],
+                    rid=self.rid("photo_cell"),
+                )
+            )
+        if not cells:
+            body: View = TextView("No photos", color="text2", padding=64, align_text="center")
+        else:
+            body = GridView(
+                *cells,
+                columns=3,
+                cell_height=420,
+                store=s["scroll"],
+                key="grid",
+                rid=self.rid("gallery_grid"),
+                padding=(16, 8, 16, 8),
+            )
+        return self.screen(
+            self.app_bar("Gallery"),
+            LinearLayout(
+                TextView(f"{len(imgs)} photos", size=34, color="text2", padding=(48, 0, 0, 8)), body
+            ),
+        )
+
+    def _photo(self, s: Screen) -> View:
+        im = self.image(s["params"].get("id"))
+        if im is None:
+            return self.screen(
+                self.app_bar("Photo", up=True),
+                self.list_view(s, TextView("Photo not found", padding=64, color="text2")),
+            )
+        fav = bool(im["favorite"])
+        fav_btn = ImageView(
+            "heart" if fav else "heart_outline",
+            desc="Favorite",
+            rid=self.rid("favorite"),
+            on_click=lambda: im.__setitem__("favorite", 0 if fav else 1),
+            checkable=True,
+            checked=fav,
+            color=(235, 64, 90) if fav else "text",
+        )
+        delete = self.action(
+            "delete",
+            "Delete",
+            lambda: self.confirm(s, "Delete this photo?", im["_display_name"], "Delete", "delete", im["_id"]),
+            rid=self.rid("delete"),
+        )
+        added = dt.datetime.fromtimestamp(im["date_added"], dt.UTC).strftime("%b %-d, %Y %H:%M")
+        body = LinearLayout(
+            ImageView(
+                picture=im.get("spec", {}),
+                desc=im["_display_name"],
+                rid=self.rid("photo_view"),
+                width=1080,
+                height=1080,
+            ),
+            TextView(im["_display_name"], size=40, padding=(48, 24, 48, 0), rid=self.rid("photo_name")),
+            TextView(
+                f"{added}  ·  {im['_data']}",
+                size=32,
+                color="text2",
+                padding=(48, 8, 48, 0),
+                rid=self.rid("photo_details"),
+            ),
+            Spacer(weight=1),
+        )
+        return self.screen(self.app_bar(im["_display_name"], up=True, actions=[fav_btn, delete]), body)
+
+    def dialog_action(self, s: Screen, action: str, arg: Any) -> None:
+        if action == "delete":
+            im = self.image(arg)
+            if im is not None:
+                self.phone.tables["images"] = [i for i in self.table("images") if i["_id"] != arg]
+                if self.phone.fs.exists(im["_data"]):
+                    self.phone.fs.remove(im["_data"])
+            self.pop()
+            self.toast("Photo deleted")
