@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,17 +72,51 @@ def decode_data_url(url: str) -> Image.Image:
     return image
 
 
-@dataclass
 class ChatRequest:
-    """One decoded chat-completions request, as a responder sees it."""
+    """One decoded chat-completions request, as a responder sees it.
 
-    body: dict[str, Any]
-    messages: list[dict[str, Any]]
-    system: str
-    user_text: str
-    images: list[Image.Image]
-    role: str | None
-    index: int = 0  # 0-based number of this chat request on the server
+    `images` are decoded on first access (a responder that only reads text pays nothing).
+    """
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        messages: list[dict[str, Any]],
+        system: str,
+        user_text: str,
+        image_urls: list[str],
+        role: str | None,
+        index: int = 0,
+    ) -> None:
+        self.body = body
+        self.messages = messages
+        self.system = system
+        self.user_text = user_text
+        self.image_urls = image_urls
+        self.role = role
+        self.index = index  # 0-based number of this chat request on the server
+        self._images: list[Image.Image] | None = None
+
+    def __repr__(self) -> str:
+        return f"ChatRequest(index={self.index}, role={self.role!r}, images={len(self.image_urls)})"
+
+    @property
+    def images(self) -> list[Image.Image]:
+        """The request's images, in order, as PIL images."""
+        if self._images is None:
+            self._images = [decode_data_url(u) for u in self.image_urls]
+        return self._images
+
+    def image_sizes(self) -> list[tuple[int, int]]:
+        """(width, height) of each image, read from the headers only."""
+        if self._images is not None:
+            return [im.size for im in self._images]
+        sizes = []
+        for url in self.image_urls:
+            _, _, payload = url.partition(",")
+            with Image.open(io.BytesIO(base64.b64decode(payload))) as im:
+                sizes.append(im.size)
+        return sizes
 
     @property
     def model(self) -> str:
@@ -94,7 +129,7 @@ class ChatRequest:
             raise ValueError("`messages` must be a list")
         system = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "system")
         user_text = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "user")
-        images: list[Image.Image] = []
+        urls: list[str] = []
         for m in messages:
             content = m.get("content")
             if not isinstance(content, list):
@@ -103,8 +138,10 @@ class ChatRequest:
                 if isinstance(part, dict) and part.get("type") == "image_url":
                     url = part.get("image_url")
                     url = url.get("url", "") if isinstance(url, dict) else str(url or "")
-                    images.append(decode_data_url(url))
-        return cls(body, messages, system, user_text, images, detect_role(messages), index)
+                    if not url.startswith("data:"):
+                        raise ValueError(f"only data URLs are supported by the stub server, got {url[:40]!r}")
+                    urls.append(url)
+        return cls(body, messages, system, user_text, urls, detect_role(messages), index)
 
 
 @dataclass(frozen=True)
@@ -125,10 +162,14 @@ def _estimate_text_tokens(text: str) -> int:
     return max(1, len(text) // 4) if text else 0
 
 
+def _is_async(fn: Any) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+
+
 @dataclass
 class _Stats:
     calls: int = 0
-    requests: list[ChatRequest] = field(default_factory=list)
+    requests: deque[ChatRequest] = field(default_factory=deque)
 
 
 class StubChatServer:
@@ -137,7 +178,8 @@ class StubChatServer:
     `responder(request)` returns the assistant text (sync or async) or raises (-> HTTP 500 with
     the message). `faults(index)` may return a status code or a `StubFault` for the index-th
     chat call (0-based) to inject errors; None means answer normally. `latency_s` delays every
-    chat answer (a float, or a callable of the call index). With `strict_model`, a request for
+    chat answer (a float, or a callable of the call index). The last `keep_requests` requests
+    are kept for assertions (0: none). With `strict_model`, a request for
     another model than `model` gets vLLM's 404; otherwise any model name is answered.
 
     `start()` serves from a background thread with its own event loop; `await start_async()`
@@ -152,7 +194,7 @@ class StubChatServer:
         latency_s: float | Callable[[int], float] = 0.0,
         model: str = "gui-owl-stub",
         faults: FaultFn | None = None,
-        keep_requests: bool = True,
+        keep_requests: int = 32,
         strict_model: bool = False,
     ) -> None:
         self.responder = responder
@@ -163,7 +205,7 @@ class StubChatServer:
         self.faults = faults
         self.keep_requests = keep_requests
         self.strict_model = strict_model
-        self._stats = _Stats()
+        self._stats = _Stats(requests=deque(maxlen=max(1, keep_requests)))
         self._lock = threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -183,7 +225,7 @@ class StubChatServer:
 
     @property
     def requests(self) -> list[ChatRequest]:
-        """Every decoded chat request so far, in arrival order."""
+        """The last `keep_requests` chat requests, in arrival order."""
         return list(self._stats.requests)
 
     # -- the app ------------------------------------------------------------------------------
@@ -226,11 +268,17 @@ class StubChatServer:
                         fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers
                     )
                 return error(fault.status, f"injected fault {fault.status}", "stub_fault", headers)
-            try:
-                body = json.loads(await request.body())
+            raw = await request.body()
+
+            def parse() -> tuple[dict[str, Any], ChatRequest, list[tuple[int, int]]]:
+                body = json.loads(raw)
                 if not isinstance(body, dict):
                     raise ValueError("the request body must be a JSON object")
                 req = ChatRequest.from_body(body, index)
+                return body, req, req.image_sizes()
+
+            try:  # off the loop: a request with two screenshots is megabytes of base64
+                body, req, sizes = await asyncio.to_thread(parse)
             except Exception as exc:
                 return error(400, f"bad request: {exc}", "invalid_request_error")
             if body.get("stream"):
@@ -241,13 +289,16 @@ class StubChatServer:
                 with self._lock:
                     self._stats.requests.append(req)
             try:
-                answer = self.responder(req)
+                if _is_async(self.responder):
+                    answer = await self.responder(req)  # type: ignore[misc]
+                else:  # a sync responder (the oracle reads the phone over adb) runs off the loop
+                    answer = await asyncio.to_thread(self.responder, req)
                 if inspect.isawaitable(answer):
                     answer = await answer
             except Exception as exc:
                 return error(500, f"responder failed: {type(exc).__name__}: {exc}", "stub_responder_error")
             text = str(answer)
-            prompt_tokens = sum(image_tokens(im.height, im.width) for im in req.images)
+            prompt_tokens = sum(image_tokens(h, w) for w, h in sizes)
             prompt_tokens += _estimate_text_tokens(req.system) + _estimate_text_tokens(req.user_text)
             completion_tokens = _estimate_text_tokens(text)
             return JSONResponse(

@@ -147,3 +147,22 @@ def test_load_recorded_run(tmp_path) -> None:
     replay = ScriptedResponder(load_recorded_run(tmp_path))
     req = ChatRequest.from_body({"messages": [{"role": "system", "content": "# Role: Manager"}]})
     assert [replay(req), replay(req)] == ["P1", "P2"]
+
+
+async def test_async_callable_responder_and_lazy_images() -> None:
+    class Echo:
+        async def __call__(self, req: ChatRequest) -> str:
+            await asyncio.sleep(0)
+            return f"{req.role}:{req.image_sizes()}"
+
+    img = Image.new("RGB", (28, 56))
+    async with StubChatServer(Echo(), keep_requests=2) as server:
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0)
+        for _ in range(3):
+            resp = await client.chat.completions.create(
+                model="m", messages=_msgs("# Role: Worker", "x", [img])
+            )
+            assert resp.choices[0].message.content == "worker:[(28, 56)]"
+        assert len(server.requests) == 2 and server.calls == 3  # only the last two are kept
+        assert server.requests[-1].images[0].size == (28, 56)
+        await client.close()
