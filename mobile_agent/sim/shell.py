@@ -429,7 +429,10 @@ class Shell:
         skip_next = False
         for pipeline, op in items:
             if not skip_next:
+                hang = self.hang
                 self.status = self._run_pipeline(pipeline, chunks, stdin)
+                if op == "&":  # backgrounded: the line goes on, and ends, without waiting for it
+                    self.hang, self.status = hang, 0
             if op == "&&":
                 skip_next = self.status != 0
             elif op == "||":

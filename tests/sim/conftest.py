@@ -339,8 +339,12 @@ def open_text_field(device: adbutils.AdbDevice) -> ET.Element:
     """Bring up a screen with an editable text field and focus it; returns the focused node."""
     for pkg, act in APPS.items():
         device.shell(f"am start -n {pkg}/{act}")
-        xml = device.dump_hierarchy()
-        field = next((n for n in nodes(xml) if n.get("class", "").endswith("EditText")), None)
+        for _ in range(4):  # the app may be showing a sub-screen from an earlier test: go back to its list
+            xml = device.dump_hierarchy()
+            field = next((n for n in nodes(xml) if n.get("class", "").endswith("EditText")), None)
+            if field is not None or focus_of(device) != pkg:
+                break
+            device.shell("input keyevent BACK")
         if field is None:
             continue
         x, y = center(field)

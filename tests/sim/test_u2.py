@@ -106,3 +106,27 @@ def test_rpc_error_is_jsonrpc_error(d: u2.Device) -> None:
     with pytest.raises(u2.RPCUnknownError):
         d.jsonrpc.noSuchMethod()
     assert d.jsonrpc.deviceInfo()["displayWidth"] == 1080  # still serving
+
+
+def test_server_launch_command_is_accepted(d: u2.Device) -> None:
+    dev = d.adb_device
+    cmd = "CLASSPATH=/data/local/tmp/u2.jar app_process / com.wetest.uia2.Main -p 9008"
+    r = dev.shell2(f"nohup {cmd} >/dev/null 2>&1 & echo started", v2=True, timeout=10)
+    assert (r.returncode, r.stdout) == (0, "started\n")
+    conn = dev.shell(cmd, stream=True)  # foreground: runs until the client hangs up, like the real server
+    try:
+        conn.conn.settimeout(5)
+        assert b"Starting Server" in conn.conn.recv(4096)
+        conn.conn.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            conn.conn.recv(1)
+    finally:
+        conn.close()
+    r = dev.shell2("CLASSPATH=/data/local/tmp/none.jar app_process / com.wetest.uia2.Main", v2=True)
+    assert r.returncode == 1 and "Could not find" in r.stderr
+    assert d.jsonrpc.deviceInfo()["displayWidth"] == 1080
+
+
+def test_clipboard_rpc_round_trip(d: u2.Device) -> None:
+    d.clipboard = "剪贴板 text"
+    assert d.clipboard == "剪贴板 text"
