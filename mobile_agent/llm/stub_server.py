@@ -194,7 +194,7 @@ class StubChatServer:
         latency_s: float | Callable[[int], float] = 0.0,
         model: str = "gui-owl-stub",
         faults: FaultFn | None = None,
-        keep_requests: int = 32,
+        keep_requests: int | bool = 32,
         strict_model: bool = False,
     ) -> None:
         self.responder = responder
@@ -205,7 +205,8 @@ class StubChatServer:
         self.faults = faults
         self.keep_requests = keep_requests
         self.strict_model = strict_model
-        self._stats = _Stats(requests=deque(maxlen=max(1, keep_requests)))
+        keep = 32 if keep_requests is True else int(keep_requests)
+        self._stats = _Stats(requests=deque(maxlen=max(1, keep)))
         self._lock = threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
