@@ -7,11 +7,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+from mobile_agent.api.settings import ApiSettings
 
 
 class LiveServer:
@@ -84,3 +87,14 @@ def wait_status(
         if time.monotonic() > deadline:
             raise AssertionError(f"task {task_id} stayed {body['status']}: {body}")
         time.sleep(0.05)
+
+
+def settings_for(tmp_path: Path, serials: list[str], **kw: Any) -> ApiSettings:
+    """Settings that use only `serials` (the adb server is shared with other tests)."""
+    return ApiSettings(
+        runs_dir=tmp_path / "runs",
+        device_allowlist=",".join(serials),
+        adb_connect=",".join(serials),
+        device_refresh_s=0.5,
+        **kw,
+    )

@@ -12,52 +12,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import adbutils
 import httpx
-import pytest
-from api_harness import LiveServer, sse_events, wait_status
-from api_policy import respond
+from api_harness import LiveServer, settings_for, sse_events, wait_status
 from PIL import Image
 from rich.console import Console
 
 from mobile_agent.api import create_app
 from mobile_agent.api.client import submit
-from mobile_agent.api.settings import ApiSettings
-from mobile_agent.llm.stub_server import StubChatServer
 from mobile_agent.sim import SimServer, connect_adb
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[dict]:
-    """Two virtual phones (adb-connected) and the scripted model, shared by this module."""
-    sim = SimServer(count=2, port=0, seed=3).start()
-    stub = StubChatServer(respond, latency_s=0.05).start()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MOBILE_AGENT_BASE_URL", stub.base_url)
-    mp.setenv("MOBILE_AGENT_SETTLE_TIMEOUT_S", "0.3")
-    try:
-        for serial in sim.serials:
-            connect_adb(serial)
-        yield {"sim": sim, "stub": stub, "serials": sim.serials}
-    finally:
-        mp.undo()
-        for serial in sim.serials:
-            adbutils.adb.disconnect(serial, raise_error=False)
-        stub.stop()
-        sim.stop()
-
-
-def settings_for(tmp_path: Path, serials: list[str], **kw) -> ApiSettings:  # type: ignore[no-untyped-def]
-    return ApiSettings(
-        runs_dir=tmp_path / "runs",
-        device_allowlist=",".join(serials),
-        adb_connect=",".join(serials),
-        device_refresh_s=0.5,
-        **kw,
-    )
 
 
 def test_submit_stream_screenshots_and_client(tmp_path: Path, world: dict) -> None:
