@@ -34,6 +34,8 @@ MAX_PAYLOAD = 1024 * 1024
 HEADER = struct.Struct("<6I")
 # Data the host may queue on one stream before we consider it hostile and drop the connection.
 MAX_UNREAD = 32 * 1024 * 1024
+MAX_UNREAD_TOTAL = 96 * 1024 * 1024  # across all streams of one connection
+MAX_STREAMS = 256  # open streams per connection; more OPENs are refused with CLSE
 MAX_SERVICE_NAME = 64 * 1024
 
 Service = Callable[["AdbStream"], Awaitable[None]]
@@ -231,6 +233,8 @@ class AdbTransport:
                 await self.send(A_CLSE, 0, arg0)
                 return
             stream._feed(data)
+            if len(data) > 4096 and sum(s._unread for s in self.streams.values()) > MAX_UNREAD_TOTAL:
+                raise ProtocolError("too much unread data on a connection")
             await self.send(A_OKAY, stream.local_id, stream.remote_id)
         elif command == A_OKAY:
             stream = self.streams.get(arg1)
@@ -246,7 +250,7 @@ class AdbTransport:
         if remote_id == 0 or len(data) > MAX_SERVICE_NAME:
             raise ProtocolError("bad OPEN")
         name = data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
-        service = self.open_service(name)
+        service = self.open_service(name) if len(self.streams) < MAX_STREAMS else None
         if service is None:
             await self.send(A_CLSE, 0, remote_id)
             return

@@ -172,3 +172,27 @@ def test_adb_cli_interrupted_pull_then_serving(serial: str, device: adbutils.Adb
     res = adb(serial, "shell", "cat /sdcard/big.bin | head -c 10; echo")
     assert res.returncode == 0
     still_serving(device)
+
+
+def test_flood_of_opens_is_bounded(sim: SimServer, device: adbutils.AdbDevice) -> None:
+    c = RawAdb(sim.ports[0])
+    try:
+        # foreground servers that never end: each holds a stream open
+        cmd = b"shell:CLASSPATH=/data/local/tmp/u2.jar app_process / com.wetest.uia2.Main\0"
+        if not device.sync.exists("/data/local/tmp/u2.jar"):
+            device.sync.push(io.BytesIO(b"jar"), "/data/local/tmp/u2.jar")
+        for i in range(300):
+            c.send(A_OPEN, i + 1, 0, cmd)
+        refused = 0
+        okays = 0
+        c.sock.settimeout(5)
+        while okays + refused < 300:
+            kind, _a0, _a1, _ = c.recv()
+            if kind == A_OKAY and _a0 != 0:
+                okays += 1
+            elif kind == 0x45534C43 and _a0 == 0:
+                refused += 1
+        assert okays == 256 and refused == 44
+    finally:
+        c.close()
+    still_serving(device)
