@@ -70,7 +70,7 @@ class Step:
     ready and not done, which makes it stateless: any screen, after any detour, has one answer.
     """
 
-    text: str = ""
+    text: str
     gate: Callable[[Ctx], bool] | None = None  # extra precondition (e.g. a fact already read)
 
     def ready(self, ctx: Ctx) -> bool:  # pragma: no cover - interface
@@ -258,22 +258,28 @@ def clear_move(node: Node) -> dict[str, Any]:
 
 @dataclass
 class Answer(Step):
-    """Answer the question once `evidence` is visible on the screen."""
+    """Answer the question once `evidence` is visible on the screen.
+
+    `value` is the answer, or a function of the context (e.g. read from `ctx.state`).
+    """
 
     text: str
-    value: str
-    evidence: Matcher = None
+    value: str | Callable[[Ctx], str]
+    evidence: Matcher | Callable[[Ctx], Matcher] = None
     where: ScreenPred | None = None
+
+    def _evidence(self, ctx: Ctx) -> Matcher:
+        return self.evidence(ctx) if callable(self.evidence) else self.evidence
 
     def ready(self, ctx: Ctx) -> bool:
         if self.where is not None and not self.where(ctx.screen):
             return False
-        return self.evidence is None or ctx.screen.find(self.evidence, exact=False) is not None
+        ev = self._evidence(ctx)
+        return ev is None or ctx.screen.find(ev, exact=False) is not None
 
     def act(self, ctx: Ctx) -> Move | None:
-        return Move(
-            {"action": "answer", "text": self.value}, f"The screen shows the answer: {self.value}.", self.text
-        )
+        value = self.value(ctx) if callable(self.value) else self.value
+        return Move({"action": "answer", "text": value}, f"The screen shows the answer: {value}.", self.text)
 
 
 @dataclass

@@ -177,7 +177,7 @@ class Screen:
                 continue
             if desc is not None and not _match(n.desc, desc, exact):
                 continue
-            if rid is not None and not _match(n.resource_id, rid, False):
+            if rid is not None and not _match(n.resource_id, rid, isinstance(rid, str) and ":id/" in rid):
                 continue
             if cls is not None and not _match(n.cls, cls, False):
                 continue

@@ -1,0 +1,405 @@
+"""How each app of the virtual phone is operated: solution steps grounded on its UI tree.
+
+Selectors use what a uiautomator dump shows (text, content-desc, resource-id), never fixed
+coordinates. This is the one place that knows the apps' screens; tasks only say *what* to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mobile_agent.bench.base import (
+    Answer,
+    Ctx,
+    Custom,
+    Fill,
+    Move,
+    OpenApp,
+    Step,
+    Tap,
+    Toggle,
+    scroll_move,
+    tap,
+)
+from mobile_agent.bench.grounding import Node, Screen
+from mobile_agent.bench.tasks.common import PKG
+
+SETTINGS, CONTACTS, MESSAGES = PKG["Settings"], PKG["Contacts"], PKG["Messages"]
+CLOCK, NOTES, CALENDAR, GALLERY = PKG["Clock"], PKG["Notes"], PKG["Calendar"], PKG["Gallery"]
+
+
+def rid(pkg: str, name: str) -> str:
+    return f"{pkg}:id/{name}"
+
+
+def field(pkg: str, key: str) -> Callable[[Screen], Node | None]:
+    """The EditText bound to `key` (the sim's fields have resource-id `<pkg>:id/<key>`)."""
+    return lambda s: s.find(rid=rid(pkg, key), cls="EditText")
+
+
+def title_is(text: str) -> Callable[[Screen], bool]:
+    """The app bar (toolbar) shows `text`."""
+
+    def pred(s: Screen) -> bool:
+        bar = s.find(rid=re.compile(r":id/toolbar$"))
+        return bar is not None and any(t.strip() == text for t in bar.texts())
+
+    return pred
+
+
+def has(
+    pkg: str, *, text: str | None = None, rid_name: str | None = None, desc: str | None = None
+) -> Callable[[Screen], bool]:
+    def pred(s: Screen) -> bool:
+        if s.package != pkg:
+            return False
+        if rid_name is not None and s.find(rid=rid(pkg, rid_name)) is None:
+            return False
+        if desc is not None and s.find(desc=desc) is None:
+            return False
+        return text is None or s.find(text) is not None
+
+    return pred
+
+
+def both(*preds: Callable[[Screen], bool]) -> Callable[[Screen], bool]:
+    return lambda s: all(p(s) for p in preds)
+
+
+def open_app(label: str) -> OpenApp:
+    return OpenApp(label, PKG[label])
+
+
+def _field_ready(pkg: str, key: str, where: Callable[[Screen], bool]) -> Callable[[Ctx], bool]:
+    return lambda ctx: where(ctx.screen)
+
+
+class FillField(Fill):
+    """Fill a field on a screen; when the field is off screen (under the keyboard), reveal it."""
+
+    def ready(self, ctx: Ctx) -> bool:
+        return self.where is None or self.where(ctx.screen)
+
+    def act(self, ctx: Ctx) -> Move | None:
+        if self.field(ctx.screen) is None:
+            if ctx.screen.focused_edit() is not None:
+                return Move(
+                    {"action": "system_button", "button": "Back"},
+                    "The field I need is hidden behind the keyboard; closing the keyboard.",
+                    "hide the keyboard",
+                )
+            return scroll_move(ctx.screen, "The field is not visible; scrolling.")
+        return super().act(ctx)
+
+
+def fill(text: str, pkg: str, key: str, value: str, where: Callable[[Screen], bool]) -> FillField:
+    return FillField(text=text, field=field(pkg, key), value=value, where=where)
+
+
+def fields_hold(pkg: str, values: dict[str, str]) -> Callable[[Screen], bool]:
+    def pred(s: Screen) -> bool:
+        for key, val in values.items():
+            node = field(pkg, key)(s)
+            if node is None or node.text != val:
+                return False
+        return True
+
+    return pred
+
+
+# ------------------------------------------------------------------------------------ lists
+
+
+def alpha_scroll(target: str, title_rid: str) -> Callable[[Ctx], Move | None]:
+    """Scroll an alphabetical list toward `target` (up or down, judged from the visible rows)."""
+
+    def act(ctx: Ctx) -> Move | None:
+        rows = [n.text for n in ctx.screen.find_all(rid=title_rid) if n.text]
+        up = not rows or rows[0].casefold() <= target.casefold()
+        return scroll_move(ctx.screen, f"'{target}' is not visible; scrolling the list.", up=up)
+
+    return act
+
+
+def tap_row(
+    text: str, target: str, title_rid: str, where: Callable[[Screen], bool], alphabetical: bool = True
+) -> Step:
+    """Tap the list row titled `target`, scrolling the list to find it."""
+
+    def find(ctx: Ctx) -> Node | None:
+        for n in ctx.screen.find_all(rid=title_rid):
+            if n.text.strip().casefold() == target.strip().casefold():
+                return n
+        return None
+
+    def act(ctx: Ctx) -> Move | None:
+        node = find(ctx)
+        if node is not None:
+            return tap(node, f"'{target}' is in the list; opening it.", text)
+        if alphabetical:
+            return alpha_scroll(target, title_rid)(ctx)
+        return scroll_move(ctx.screen, f"'{target}' is not visible; scrolling the list.")
+
+    return Custom(text=text, ready_fn=lambda ctx: where(ctx.screen), act_fn=act)
+
+
+# --------------------------------------------------------------------------------- Settings
+
+SETTINGS_MAIN = both(has(SETTINGS), title_is("Settings"))
+SETTINGS_DISPLAY = both(has(SETTINGS), title_is("Display"))
+DISPLAY_ITEMS = ("Dark theme", "Brightness level")
+
+
+def settings_toggle(label: str, on: bool) -> list[Step]:
+    state = "on" if on else "off"
+    steps: list[Step] = [open_app("Settings")]
+    if label in DISPLAY_ITEMS:
+        steps.append(Tap(text="Open Display settings", target="Display", where=SETTINGS_MAIN))
+        steps.append(Toggle(text=f"Turn {label} {state}", label=label, on=on, where=SETTINGS_DISPLAY))
+    else:
+        steps.append(Toggle(text=f"Turn {label} {state}", label=label, on=on, where=SETTINGS_MAIN))
+    return steps
+
+
+def settings_brightness(percent: int) -> list[Step]:
+    def act(ctx: Ctx) -> Move | None:
+        bar = ctx.screen.find(rid=rid(SETTINGS, "brightness_seekbar"))
+        if bar is None:
+            return None
+        x1, y1, x2, y2 = bar.bounds
+        pad = 48
+        x = round(x1 + pad + percent / 100 * (x2 - x1 - 2 * pad))
+        x = min(max(x, x1 + pad), x2 - pad - 1)
+        return Move(
+            {"action": "click", "coordinate": [x, (y1 + y2) // 2]},
+            f"The brightness slider runs from 0% at its left end to 100% at its right; tapping at {percent}%.",
+            f"set brightness to {percent}%",
+        )
+
+    return [
+        open_app("Settings"),
+        Tap(text="Open Display settings", target="Display", where=SETTINGS_MAIN),
+        Custom(
+            text=f"Set the brightness slider to {percent}%",
+            ready_fn=lambda ctx: (
+                SETTINGS_DISPLAY(ctx.screen)
+                and ctx.screen.find(rid=rid(SETTINGS, "brightness_seekbar")) is not None
+            ),
+            act_fn=act,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------- Contacts
+
+CONTACT_LIST = both(has(CONTACTS, rid_name="floating_action_button"), title_is("Contacts"))
+CONTACT_NAME_RID = rid(CONTACTS, "cliv_name_textview")
+
+
+def contact_detail(name: str) -> Callable[[Screen], bool]:
+    def pred(s: Screen) -> bool:
+        t = s.find(rid=rid(CONTACTS, "large_title"))
+        return s.package == CONTACTS and t is not None and t.text.strip() == name
+
+    return pred
+
+
+def contacts_open(name: str) -> list[Step]:
+    return [open_app("Contacts"), tap_row(f"Open the contact {name}", name, CONTACT_NAME_RID, CONTACT_LIST)]
+
+
+def contacts_create(name: str, number: str, email: str) -> list[Step]:
+    editor = both(has(CONTACTS), title_is("Create contact"))
+    values = {"name": name, "phone": number} | ({"email": email} if email else {})
+    steps: list[Step] = [
+        open_app("Contacts"),
+        Tap(text="Tap 'Create contact'", target="Create contact", where=CONTACT_LIST),
+        fill(f"Enter the name {name}", CONTACTS, "name", name, editor),
+        fill(f"Enter the phone number {number}", CONTACTS, "phone", number, editor),
+    ]
+    if email:
+        steps.append(fill(f"Enter the email {email}", CONTACTS, "email", email, editor))
+    steps.append(
+        Tap(
+            text="Save the contact",
+            rid=rid(CONTACTS, "editor_menu_save_button"),
+            where=both(editor, fields_hold(CONTACTS, values)),
+        )
+    )
+    return steps
+
+
+def contacts_edit_number(name: str, number: str) -> list[Step]:
+    editor = both(
+        has(CONTACTS), title_is("Edit contact"), lambda s: (field(CONTACTS, "name")(s) or Node()).text == name
+    )
+    return [
+        *contacts_open(name),
+        Tap(text="Tap Edit", rid=rid(CONTACTS, "edit_button"), where=contact_detail(name)),
+        fill(f"Replace the phone number with {number}", CONTACTS, "phone", number, editor),
+        Tap(
+            text="Save the contact",
+            rid=rid(CONTACTS, "editor_menu_save_button"),
+            where=both(editor, fields_hold(CONTACTS, {"phone": number})),
+        ),
+    ]
+
+
+def dialog_open(s: Screen) -> bool:
+    return s.find(rid="android:id/button1") is not None
+
+
+def confirm_dialog(text: str, pkg: str) -> Tap:
+    return Tap(text=text, rid="android:id/button1", where=lambda s: s.package == pkg and dialog_open(s))
+
+
+def contacts_delete(name: str) -> list[Step]:
+    return [
+        *contacts_open(name),
+        Tap(
+            text="Tap Delete",
+            rid=rid(CONTACTS, "menu_delete"),
+            where=both(contact_detail(name), lambda s: not dialog_open(s)),
+        ),
+        confirm_dialog("Confirm the deletion", CONTACTS),
+    ]
+
+
+def answer_on_contact(name: str, value: str, evidence: str | re.Pattern[str]) -> Answer:
+    return Answer(
+        text=f"Answer with {name}'s details", value=value, evidence=evidence, where=contact_detail(name)
+    )
+
+
+def answer_when_visible(value: str | Callable[[Ctx], str], evidence: str, app: str) -> Answer:
+    return Answer(
+        text="Read the answer on the screen and reply with it",
+        value=value,
+        evidence=evidence,
+        where=lambda s: s.package == PKG[app],
+    )
+
+
+# --------------------------------------------------------------------------------- Messages
+
+CONV_LIST = both(has(MESSAGES, rid_name="start_new_conversation_button"), title_is("Messages"))
+NEW_CONV = both(has(MESSAGES), title_is("New conversation"))
+
+
+def thread_with(name: str) -> Callable[[Screen], bool]:
+    return both(has(MESSAGES, rid_name="compose_message_text"), title_is(name))
+
+
+def open_thread_steps(name: str) -> list[Step]:
+    return [
+        open_app("Messages"),
+        tap_row(
+            f"Open the conversation with {name}",
+            name,
+            rid(MESSAGES, "conversation_name"),
+            CONV_LIST,
+            alphabetical=False,
+        ),
+    ]
+
+
+def messages_send(name: str, body: str, thread: bool = False) -> list[Step]:
+    compose = rid(MESSAGES, "compose_message_text")
+    if thread:
+        reach = open_thread_steps(name)
+    else:
+        reach = [
+            open_app("Messages"),
+            Tap(text="Tap 'Start chat'", rid=rid(MESSAGES, "start_new_conversation_button"), where=CONV_LIST),
+            fill(f"Type {name} in the To field", MESSAGES, "recipient_text_view", name, NEW_CONV),
+            tap_row(f"Pick {name} from the list", name, rid(MESSAGES, "contact_name"), NEW_CONV),
+        ]
+    return [
+        *reach,
+        fill(f"Type the message: {body}", MESSAGES, "compose_message_text", body, thread_with(name)),
+        Tap(
+            text="Send the message",
+            rid=rid(MESSAGES, "send_message_button"),
+            where=both(thread_with(name), lambda s: (s.find(rid=compose) or Node()).text == body),
+        ),
+    ]
+
+
+def messages_open_thread(name: str, evidence: str) -> list[Step]:
+    return open_thread_steps(name)
+
+
+def messages_read_latest(sender: str, code: str) -> list[Step]:
+    """Open the newest conversation (the one whose snippet holds the code)."""
+
+    def act(ctx: Ctx) -> Move | None:
+        for n in ctx.screen.find_all(rid=rid(MESSAGES, "conversation_snippet")):
+            if code in n.text:
+                return tap(
+                    n, "The newest conversation holds the code; opening it.", "open the latest message"
+                )
+        return scroll_move(ctx.screen, "Looking for the latest message.", up=False)
+
+    return [
+        open_app("Messages"),
+        Custom(text="Open the latest message", ready_fn=lambda ctx: CONV_LIST(ctx.screen), act_fn=act),
+    ]
+
+
+def messages_unread_answer(value: Callable[[Ctx], str]) -> list[Step]:
+    return [
+        open_app("Messages"),
+        Answer(text="Count the unread conversations (bold) and answer", value=value, where=CONV_LIST),
+    ]
+
+
+# ------------------------------------------------------------------- Clock, Notes, Calendar, Gallery
+
+
+def clock_add_alarm(hour: int, minute: int, label: str) -> list[Step]:
+    return [open_app("Clock")]
+
+
+def clock_toggle_alarm(hour: int, minute: int, on: bool) -> list[Step]:
+    return [open_app("Clock")]
+
+
+def clock_delete_alarm(hour: int, minute: int) -> list[Step]:
+    return [open_app("Clock")]
+
+
+def clock_answer(value: Callable[[Ctx], str]) -> list[Step]:
+    return [open_app("Clock")]
+
+
+def notes_create(title: str, body: str) -> list[Step]:
+    return [open_app("Notes")]
+
+
+def notes_edit(title: str, body: str) -> list[Step]:
+    return [open_app("Notes")]
+
+
+def notes_delete(title: str) -> list[Step]:
+    return [open_app("Notes")]
+
+
+def notes_open(title: str) -> list[Step]:
+    return [open_app("Notes")]
+
+
+def calendar_add_event(title: str, date: str, hour: int, minute: int) -> list[Step]:
+    return [open_app("Calendar")]
+
+
+def calendar_delete_event(title: str, date: str) -> list[Step]:
+    return [open_app("Calendar")]
+
+
+def gallery_favorite(photo: str, on: bool) -> list[Step]:
+    return [open_app("Gallery")]
+
+
+def gallery_delete(photo: str) -> list[Step]:
+    return [open_app("Gallery")]
