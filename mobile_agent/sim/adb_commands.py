@@ -1074,6 +1074,8 @@ def cmd_ime(ctx: Ctx, args: list[str]) -> int:
     ime_id = next((a for a in rest if not a.startswith("-") and not a.isdigit()), "")
     if sub == "set":
         if ime_id in phone.ime_list() and phone.set_ime(ime_id):
+            if phone.get_setting("secure", "default_input_method") != ime_id:
+                phone.put_setting("secure", "default_input_method", ime_id)  # as Android records it
             ctx.print(f"Input method {ime_id} selected for user 0")
             return 0
         ctx.error(f"Unknown input method {ime_id} cannot be selected for user 0")

@@ -220,7 +220,7 @@ def test_ime_commands(device: adbutils.AdbDevice) -> None:
         sh(device, "ime set com.android.adbkeyboard/.AdbIME")[1]
         == "Input method com.android.adbkeyboard/.AdbIME selected for user 0\n"
     )
-    assert sh(device, "settings get secure default_input_method")[1].strip() in ids
+    assert sh(device, "settings get secure default_input_method")[1] == "com.android.adbkeyboard/.AdbIME\n"
     assert sh(device, "ime enable com.android.adbkeyboard/.AdbIME")[0] == 0
     code, _, err = sh(device, "ime set com.example/.Nope")
     assert code != 0 and "Unknown input method" in err
