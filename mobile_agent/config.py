@@ -110,6 +110,7 @@ class AgentConfig(BaseSettings):
     max_seconds: float | None = Field(default=None, gt=0)
     notetaker: bool = True
     settle_timeout_s: float = Field(default=3.0, ge=0)
+    settle_interval_s: float = Field(default=0.05, ge=0)
     change_threshold: float = Field(default=0.001, ge=0, le=1)
     worker_retries: int = Field(default=2, ge=0, le=10)
     manager_retries: int = Field(default=2, ge=0, le=10)

@@ -45,7 +45,7 @@ from mobile_agent.bus import Bus, EventType
 from mobile_agent.config import AgentConfig
 from mobile_agent.coords import Frame, image_tokens, prepare_image
 from mobile_agent.device.base import Device, DeviceDisconnected, DeviceError, DeviceNotFound
-from mobile_agent.device.settle import frame_difference, wait_until_stable
+from mobile_agent.device.settle import frame_difference
 from mobile_agent.human import HumanChannel, HumanReply, HumanRequest, HumanTimeout
 from mobile_agent.llm.base import (
     ChatModel,
@@ -414,19 +414,46 @@ class Runner:
         return Screen(raw=raw, image=image, frame=frame)
 
     async def _capture(self) -> Screen:
-        return self._prepare(await self._screenshot())
+        raw = await self._screenshot()
+        return await asyncio.to_thread(self._prepare_full, raw)
 
-    async def _settle(self, previous: Image.Image) -> Screen:
-        """Wait until two consecutive screenshots match (or the timeout passes)."""
+    def _prepare_full(self, raw: Image.Image) -> Screen:
+        """Resize for the model and encode the PNG (runs in a worker thread)."""
+        screen = self._prepare(raw)
+        _ = screen.png
+        return screen
+
+    async def _settle(self) -> Screen:
+        """Screenshots until two consecutive ones match (or the timeout passes), no fixed sleep.
+
+        Each candidate frame is resized and PNG-encoded in a worker thread while the next one is
+        taken, so when the screen is found stable its model image is (nearly) ready: that work
+        hides inside the wait instead of adding to the step. Only the wait until stability is
+        counted as settle time; anything still pending after it counts as framework overhead.
+        """
         t0 = time.perf_counter()
+        deadline = t0 + self.config.settle_timeout_s
         device_before = self._clock.device_s
-        last = await self._device(
-            "screenshot", wait_until_stable(self.device, timeout_s=self.config.settle_timeout_s)
-        )
-        # screenshots taken while waiting are settle time, not device-action time
-        self._clock.device_s = device_before
-        self._clock.settle_s += time.perf_counter() - t0
-        return self._prepare(last)
+        prev = await self._screenshot()
+        job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, prev))
+        try:
+            while time.perf_counter() < deadline:
+                await asyncio.sleep(
+                    min(self.config.settle_interval_s, max(0.0, deadline - time.perf_counter()))
+                )
+                cur = await self._screenshot()
+                if frame_difference(prev, cur) <= 0.0:
+                    break
+                prev = cur
+                job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, cur))
+        except BaseException:
+            job.cancel()
+            raise
+        finally:
+            # screenshots taken while waiting are settle time, not device-action time
+            self._clock.device_s = device_before
+            self._clock.settle_s += time.perf_counter() - t0
+        return await job
 
     def _publish_screen(self, step: int, phase: str, screen: Screen) -> None:
         name = f"steps/{step:03d}-{phase}.png"
@@ -803,7 +830,7 @@ class Runner:
                 },
                 step=step,
             )
-            after = await self._settle(screen.raw)
+            after = await self._settle()
             diff = screen_difference(screen.raw, after.raw)
             changed = diff > cfg.change_threshold
             self._publish_screen(step, "after", after)
