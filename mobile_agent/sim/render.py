@@ -154,7 +154,8 @@ def draw_view(
     if bg is not None or v.border is not None:
         rect = (box[0], box[1], box[2] - 1, box[3] - 1)
         if v.radius:
-            d.rounded_rectangle(rect, v.radius, fill=bg, outline=col(v.border, th), width=3)
+            radius = min(v.radius, (box[3] - box[1]) // 2, (box[2] - box[0]) // 2)
+            d.rounded_rectangle(rect, radius, fill=bg, outline=col(v.border, th), width=3)
         else:
             d.rectangle(rect, fill=bg, outline=col(v.border, th), width=3 if v.border else 0)
     kind = v.kind

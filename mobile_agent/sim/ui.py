@@ -460,13 +460,13 @@ class AppIcon(TextView):
     kind = "appicon"
 
     def __init__(
-        self, label: str, icon: str, color: tuple[int, int, int], on_click: Handler, **kw: Any
+        self, label: str, icon: str, icon_color: tuple[int, int, int], on_click: Handler, **kw: Any
     ) -> None:
         kw.setdefault("size", 34)
         kw.setdefault("align_text", "center")
         kw.setdefault("color", "on_wallpaper")
         super().__init__(label, desc=label, on_click=on_click, focusable=True, **kw)
-        self.icon, self.icon_color = icon, color
+        self.icon, self.icon_color = icon, icon_color
 
     def measure(self, width: int) -> int:
         return 250
