@@ -37,6 +37,7 @@ class PhoneServices:
         self.phone = phone
         self.executor = executor
         self.u2 = U2Rpc(phone)
+        self._prerendering = False
 
     def open(self, name: str) -> Service | None:
         if name.startswith("shell"):
@@ -58,7 +59,28 @@ class PhoneServices:
 
     async def run_line(self, shell: Shell, line: str) -> ShellResult:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, shell.run, line)
+        before = getattr(self.phone, "version", None)
+        result = await loop.run_in_executor(self.executor, shell.run, line)
+        if before is not None and getattr(self.phone, "version", None) != before:
+            self._prerender(loop)
+        return result
+
+    def _prerender(self, loop: asyncio.AbstractEventLoop) -> None:
+        """After input changed the screen, encode the new frame at once: a driver asks for it next."""
+        if self._prerendering:
+            return
+        self._prerendering = True
+
+        def render() -> None:
+            try:
+                with self.phone.lock:
+                    self.phone.screenshot_png()
+            except Exception:
+                pass  # the screencap that follows reports the phone's error
+            finally:
+                self._prerendering = False
+
+        loop.run_in_executor(self.executor, render)
 
     async def _shell(self, stream: AdbStream, cmd: str, v2: bool, interactive: bool, pty: bool) -> None:
         shell = Shell(self.phone)
@@ -140,4 +162,3 @@ class PhoneServices:
                     for fd, out in result.chunks:
                         await emit(fd if v2 else V2_STDOUT, out)
                 await emit(V2_STDOUT, prompt)
-
