@@ -175,6 +175,7 @@ class U2Rpc:
         self.phone = phone
         self.clipboard: str | None = None
         self._touch: tuple[int, int, float] | None = None
+        self._shot: tuple[tuple[Any, ...], str] | None = None  # last JPEG, per screen version
 
     # helpers
     def _root(self) -> ET.Element:
@@ -260,12 +261,17 @@ class U2Rpc:
 
     def takeScreenshot(self, scale: float = 1.0, quality: int = 100, *_: Any) -> str:
         with self.phone.lock:
+            key = (getattr(self.phone, "version", None), scale, quality)
+            if key[0] is not None and self._shot is not None and self._shot[0] == key:
+                return self._shot[1]
             img = self.phone.screenshot()
         if scale and 0 < float(scale) < 1:
             img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
         buf = io.BytesIO()
         img.convert("RGB").save(buf, format="JPEG", quality=max(1, min(int(quality or 80), 100)))
-        return base64.b64encode(buf.getvalue()).decode()
+        data = base64.b64encode(buf.getvalue()).decode()
+        self._shot = (key, data)
+        return data
 
     def click(self, *args: Any) -> bool:
         if args and isinstance(args[0], dict):  # click(selector[, corner])
