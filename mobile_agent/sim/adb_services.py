@@ -51,6 +51,8 @@ class PhoneServices:
         if name.startswith("exec:"):
             cmd = name[5:]
             return lambda s: self._shell(s, cmd, v2=False, interactive=False, pty=False)
+        if name in ("root:", "unroot:"):
+            return lambda s: s.write(b"adbd cannot run as root in production builds\n")
         if name == "sync:":
             return lambda s: sync_service(s, self.phone)
         if name in (f"tcp:{U2_PORT}", f"tcp:localhost:{U2_PORT}", f"tcp:127.0.0.1:{U2_PORT}"):

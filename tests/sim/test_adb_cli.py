@@ -117,3 +117,9 @@ def test_bundled_adb36_binary_drives_the_phone(sim: object, tmp_path: Path) -> N
         assert (tmp_path / "b").read_bytes() == data
     finally:
         run("kill-server")  # our private server only
+
+
+def test_adb_root_is_refused_like_a_production_build(serial: str) -> None:
+    res = adb(serial, "root")
+    assert b"adbd cannot run as root in production builds" in res.stdout + res.stderr
+    assert adb(serial, "shell", "whoami").stdout == b"shell\n"
