@@ -144,6 +144,12 @@ class Screen:
         return self._png
 
 
+def screen_key(image: Image.Image) -> bytes:
+    """A coarse fingerprint of a screen (16x-reduced grey, 8 levels): equal screens, equal keys."""
+    small = image.reduce(16).convert("L")
+    return bytes(v >> 5 for v in small.tobytes())
+
+
 def screen_difference(a: Image.Image, b: Image.Image) -> float:
     """Share of pixels (0..1) that differ noticeably between two screenshots."""
     return frame_difference(a, b)
@@ -224,6 +230,8 @@ class Runner:
         self._repeat = 0
         self._last_sig = ""
         self._loop_escalated = False
+        self._seen: dict[tuple[bytes, str], int] = {}
+        self._cycle_escalated: set[tuple[bytes, str]] = set()
         self._started = 0.0
         self._factor = 28
         self.result: RunResult | None = None
@@ -734,8 +742,17 @@ class Runner:
                     step=step,
                 )
 
-    def _check_loop(self, step: int, action: Any, changed: bool) -> None:
+    def _check_loop(self, step: int, action: Any, changed: bool, before: Screen) -> None:
+        """Two measured loop rules; each escalates to the Manager first, then fails the task.
+
+        1. The same action N times in a row with no measured screen change.
+        2. The same action on the same screen N times in the run (a cycle such as
+           open X -> wrong page -> Back -> open X ...), whatever happened in between.
+        """
+        n = self.config.loop_threshold
         sig = json.dumps(action.to_json(), sort_keys=True)
+        key = (screen_key(before.raw), sig)
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
         if changed:
             self._repeat = 0
             self._loop_escalated = False
@@ -744,17 +761,30 @@ class Runner:
         else:
             self._repeat = 1
         self._last_sig = sig
-        n = self.config.loop_threshold
-        if self._repeat < n:
+        if self._repeat >= n:
+            what = f"{action.describe()} was repeated {self._repeat} times and the screen did not change"
+            if self._loop_escalated or self.config.mode == "single":
+                raise _Stop(_End("failed", f"stuck in a loop: {what}", "stuck"))
+            self._loop_escalated = True
+            self._cycle_escalated.add(key)
+            self._repeat = 0
+            self.bus.publish(
+                EventType.ESCALATION,
+                {"reason": f"The agent may be stuck: {what}.", "kind": "loop"},
+                step=step,
+            )
             return
-        what = f"{action.describe()} was repeated {self._repeat} times and the screen did not change"
-        if self._loop_escalated or self.config.mode == "single":
-            raise _Stop(_End("failed", f"stuck in a loop: {what}", "stuck"))
-        self._loop_escalated = True
-        self._repeat = 0
-        self.bus.publish(
-            EventType.ESCALATION, {"reason": f"The agent may be stuck: {what}.", "kind": "loop"}, step=step
-        )
+        if seen >= n:
+            what = f"{action.describe()} was done {seen} times on the same screen"
+            if seen >= 2 * n:
+                raise _Stop(_End("failed", f"stuck in a cycle: {what}", "stuck"))
+            if key not in self._cycle_escalated and self.config.mode == "multi":
+                self._cycle_escalated.add(key)
+                self.bus.publish(
+                    EventType.ESCALATION,
+                    {"reason": f"The agent may be going in circles: {what}.", "kind": "cycle"},
+                    step=step,
+                )
 
     async def _steps(self) -> _End:
         cfg = self.config
@@ -878,7 +908,7 @@ class Runner:
                     step=step,
                 )
             self._end_step(step, outcome, changed, round(diff, 6))
-            self._check_loop(step, action, changed)
+            self._check_loop(step, action, changed, screen)
             self._check_failures(step)
             screen = after
         return _End("failed", f"step budget of {self.max_steps} steps used up", "step_budget")

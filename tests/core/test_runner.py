@@ -402,3 +402,22 @@ async def test_agent_subscribe_sees_every_event(tmp_path: Path) -> None:
     agent.subscribe(lambda e: seen.append(e.type))
     await agent.run("Turn on Wi-Fi")
     assert seen[0] == EventType.TASK_STARTED and seen[-1] == EventType.TASK_FINISHED
+
+
+async def test_cycle_on_changing_screens_is_detected(tmp_path: Path) -> None:
+    """Toggling forever changes the screen every step, yet it is a cycle: same action, same screen."""
+    phone = TogglePhone()
+
+    def answer(role: str, msgs: list[Message]) -> str:
+        if role == "manager":
+            return manager_answer()
+        if role == "worker":
+            return worker_answer({"action": "click", "coordinate": TOGGLE})
+        return reflector_answer("A") if role == "reflector" else NOTES
+
+    bus = Bus()
+    result = await Agent(phone, config=config(tmp_path), models=policy(answer)).run("x", bus=bus)
+    esc = [(e.step, e.data["kind"]) for e in bus.log if e.type == EventType.ESCALATION]
+    assert esc == [(5, "cycle"), (6, "cycle")]  # the "off" screen at step 5, the "on" screen at step 6
+    assert result.status == "failed" and result.error == "stuck" and result.steps == 11
+    assert "same screen" in result.reason
