@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--adb-connect", default=None, help="comma-separated host:port to `adb connect`")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--no-access-log", action="store_true", help="do not log every request")
     return p
 
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         token=args.token,
         log_level=args.log_level,
+        access_log=not args.no_access_log,
         runs_dir=args.runs_dir,
         db_url=args.db_url,
         adb_connect=args.adb_connect,

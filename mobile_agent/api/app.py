@@ -177,7 +177,7 @@ def create_app(
         )
 
     async def get_record(task_id: str) -> TaskRecord:
-        rec = await asyncio.to_thread(store.get_task, task_id)
+        rec = await store.run(store.get_task, task_id)
         if rec is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no task {task_id}")
         return rec
@@ -210,7 +210,7 @@ def create_app(
                         }
                     ],
                 )
-        rec = await asyncio.to_thread(
+        rec = await store.run(
             store.create_task,
             req.instruction,
             max_steps=req.max_steps or settings.default_max_steps,
@@ -232,7 +232,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=settings.page_size_limit)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> TaskPage:
-        items, total = await asyncio.to_thread(store.list_tasks, status=status_, limit=limit, offset=offset)
+        items, total = await store.run(store.list_tasks, status=status_, limit=limit, offset=offset)
         scheduler = scheduler_of(request)
         return TaskPage(items=[view(r, scheduler) for r in items], total=total, limit=limit, offset=offset)
 
@@ -257,7 +257,7 @@ def create_app(
         rec = await get_record(task_id)
         start = max(last_event_id or 0, after or 0)
         if rec.status in TERMINAL and start > 0:
-            last = await asyncio.to_thread(store.last_seq, task_id)
+            last = await store.run(store.last_seq, task_id)
             if start >= last:  # 204 tells an EventSource to stop reconnecting
                 return Response(status_code=status.HTTP_204_NO_CONTENT)
         return EventSourceResponse(
@@ -330,7 +330,7 @@ def create_app(
         scheduler = scheduler_of(request)
         store_ok: dict[str, Any] = {"ok": True}
         try:
-            await asyncio.to_thread(store.ping)
+            await store.run(store.ping)
         except Exception as exc:
             store_ok = {"ok": False, "error": str(exc)}
         adb_ok: dict[str, Any]

@@ -79,7 +79,7 @@ class EventWriter:
             while not self._queue.empty() and len(batch) < 1000:
                 batch.append(self._queue.get_nowait())
             try:
-                await asyncio.to_thread(self._write, batch)
+                await self.store.run(self._write, batch)
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -125,13 +125,13 @@ class Scheduler:
 
     async def recover(self) -> None:
         """Mark what the last server left running as interrupted; queue what it left queued."""
-        for rec in await asyncio.to_thread(self.store.tasks_with_status, ACTIVE):
+        for rec in await self.store.run(self.store.tasks_with_status, ACTIVE):
             await self._mark_interrupted(rec.id)
-        self._queue = await asyncio.to_thread(self.store.tasks_with_status, ["queued"])
+        self._queue = await self.store.run(self.store.tasks_with_status, ["queued"])
 
     async def _mark_interrupted(self, task_id: str) -> None:
         now = time.time()
-        changed = await asyncio.to_thread(
+        changed = await self.store.run(
             self.store.update_task,
             task_id,
             only_if_status=ACTIVE,
@@ -142,7 +142,7 @@ class Scheduler:
         )
         if changed:
             data = {"status": "interrupted", "reason": INTERRUPTED_REASON, "answer": None, "steps": None}
-            await asyncio.to_thread(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
+            await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
 
     async def stop(self) -> None:
         """Stop every job; tasks still running are recorded as interrupted."""
@@ -212,7 +212,7 @@ class Scheduler:
         cancel = asyncio.Event()
 
         async def set_status(status: str, pending: dict[str, Any] | None) -> None:
-            await asyncio.to_thread(
+            await self.store.run(
                 self.store.update_task,
                 task.id,
                 only_if_status=ACTIVE,
@@ -234,7 +234,7 @@ class Scheduler:
             if task.id == task_id:
                 self._queue.remove(task)
                 reason = "cancelled before it started"
-                done = await asyncio.to_thread(
+                done = await self.store.run(
                     self.store.update_task,
                     task_id,
                     only_if_status=["queued"],
@@ -244,7 +244,7 @@ class Scheduler:
                 )
                 if done:
                     data = {"status": "cancelled", "reason": reason, "answer": None, "steps": 0}
-                    await asyncio.to_thread(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
+                    await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
                 self.notify()
                 return "cancelled"
         running = self.running.get(task_id)
@@ -279,7 +279,7 @@ class Scheduler:
         task_id, serial, bus = task.id, running.serial, running.bus
         out_dir = self.runs_dir / task_id
         started = time.time()
-        claimed = await asyncio.to_thread(
+        claimed = await self.store.run(
             self.store.update_task,
             task_id,
             only_if_status=["queued"],
@@ -357,8 +357,8 @@ class Scheduler:
         unsubscribe()
         await self.writer.flush()
         if not has_finished:
-            await asyncio.to_thread(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
-        await asyncio.to_thread(
+            await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
+        await self.store.run(
             self.store.update_task,
             task_id,
             status=outcome.status,

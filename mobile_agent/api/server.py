@@ -39,6 +39,7 @@ def serve(
     settings: ApiSettings | None = None,
     runner: TaskRunner | None = None,
     log_level: str = "info",
+    access_log: bool = True,
     **overrides: Any,
 ) -> None:
     """Run the API until interrupted. `overrides` are ApiSettings fields (runs_dir, db_url...)."""
@@ -51,4 +52,6 @@ def serve(
         settings = settings.model_copy(update={"api_token": token})
     check_bind(host, settings.api_token)
     app = create_app(settings, runner=runner)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=3)
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=3
+    )

@@ -8,7 +8,6 @@ source to the other never loses or repeats an event. The stream ends after `task
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -32,8 +31,8 @@ async def task_events(
                 after = event.seq
                 if event.type == EventType.TASK_FINISHED:
                     return
-        task = await asyncio.to_thread(store.get_task, task_id)
-        rows = await asyncio.to_thread(store.events, task_id, after)
+        task = await store.run(store.get_task, task_id)
+        rows = await store.run(store.events, task_id, after)
         for row in rows:
             yield row
             after = row["seq"]

@@ -2,17 +2,21 @@
 
 SQLite (a file, WAL journal) by default so a single `serve` needs nothing else; any SQLAlchemy
 URL (PostgreSQL...) works. Events are persisted as they are published, so the live stream can
-be replayed after a restart. The store is synchronous and thread-safe; async callers use
-`asyncio.to_thread`, never block the event loop on a remote database.
+be replayed after a restart. The store is synchronous and thread-safe; async callers go through
+`await store.run(fn, ...)`, which uses the store's own small thread pool, so the event loop never
+blocks on the database and database calls never queue behind device I/O in the default pool.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+T = TypeVar("T")
 
 ACTIVE = ("running", "waiting_for_human")
 TERMINAL = ("succeeded", "failed", "cancelled", "interrupted")
@@ -149,8 +155,15 @@ class TaskStore:
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store method in the store's thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def close(self) -> None:
+        self._executor.shutdown(wait=True)
         self.engine.dispose()
 
     def ping(self) -> bool:
