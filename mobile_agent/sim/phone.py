@@ -23,6 +23,7 @@ from mobile_agent.sim import keycodes, render
 from mobile_agent.sim import seed as seed_mod
 from mobile_agent.sim.apps import ALL_APPS
 from mobile_agent.sim.apps.base import App, Screen, dialog_view, new_screen
+from mobile_agent.sim.apps.systemui import build_shade
 from mobile_agent.sim.fs import VirtualFS
 from mobile_agent.sim.render import KB_H, NAV_H, STATUS_H, H, W
 from mobile_agent.sim.ui import EditText, FrameLayout, ScrollView, View, hierarchy_xml, hit, scroll_target
@@ -167,6 +168,8 @@ class VirtualPhone:
         self.launcher: Screen = new_screen("home")
         self.recents_screen: Screen = new_screen("recents")
         self.toast: str = ""
+        self.clipboard: str = ""
+        self.shade: Screen | None = None  # the notification shade, when pulled down
         self.kb_shift = False
         self.screen_on = True
         self._write_photos()
@@ -203,6 +206,8 @@ class VirtualPhone:
                     "toast": self.toast,
                     "kb_shift": self.kb_shift,
                     "screen_on": self.screen_on,
+                    "clipboard": self.clipboard,
+                    "shade": self.shade,
                     "current_ime": self.current_ime,
                     "verification_code": self.verification_code,
                     "fs": self.fs.snapshot(),
@@ -332,6 +337,7 @@ class VirtualPhone:
     def open_app(self, package: str, screen: Screen | None = None) -> None:
         """Bring an app's task to the front (creating it), optionally pushing a screen on it."""
         app = self.apps[package]
+        self.shade = None
         if package not in self.tasks:
             self.tasks[package] = [app.root()]
         if screen is not None:
@@ -345,6 +351,7 @@ class VirtualPhone:
 
     def go_home(self) -> None:
         with self.lock:
+            self.shade = None
             self.top = "home"
             self.launcher = new_screen("home")
             self._changed()
@@ -363,6 +370,7 @@ class VirtualPhone:
             return list(reversed(self.recents))
 
     def show_recents(self) -> None:
+        self.shade = None
         if self.top == "recents":
             prev = self.recents_screen["params"].get("prev", "home")
             self.top = prev if prev in self.tasks or prev == "home" else "home"
@@ -397,6 +405,8 @@ class VirtualPhone:
         self._changed()
 
     def top_screen(self) -> Screen:
+        if self.shade is not None:
+            return self.shade
         if self.top == "home":
             return self.launcher
         if self.top == "recents":
@@ -411,6 +421,10 @@ class VirtualPhone:
     def back(self) -> None:
         """Back as Android does it: dialog, then keyboard, then the app, then the activity stack."""
         s = self.top_screen()
+        if self.shade is not None:
+            self.shade = None
+            self._changed()
+            return
         if self.top == "recents":
             self.show_recents()
             return
@@ -521,6 +535,14 @@ class VirtualPhone:
             self._tick()
             self.toast = ""
             dy = y1 - y2
+            if self.shade is None and y1 < STATUS_H + 40 and -dy > 300 and abs(x2 - x1) < -dy:
+                self.shade = new_screen("shade")  # pulled down from the status bar
+                self._changed()
+                return
+            if self.shade is not None and dy > 300 and scroll_target(self._window(), x1, y1) is None:
+                self.shade = None
+                self._changed()
+                return
             if self.top == "home" and self.apps[LAUNCHER].on_swipe(self.launcher, x1, y1, x2, y2):  # type: ignore[attr-defined]
                 self._changed()
                 return
@@ -629,7 +651,9 @@ class VirtualPhone:
             return self._tree
         app = self.top_app()
         s = self.top_screen()
-        if self.top == "recents":
+        if self.shade is not None:
+            content = build_shade(self, s)
+        elif self.top == "recents":
             content = app.build_recents(s)  # type: ignore[attr-defined]
         else:
             content = app.build(s)
@@ -644,6 +668,8 @@ class VirtualPhone:
         root.layout((0, 0, W, H), (0, 0, W, H))
         self._tree = root
         self._tree_pkg = LAUNCHER if self.top in ("home", "recents") else self.top
+        if self.shade is not None:
+            self._tree_pkg = "com.android.systemui"
         return root
 
     def screenshot(self) -> Image.Image:
@@ -659,7 +685,7 @@ class VirtualPhone:
             return Image.new("RGB", (W, H), (0, 0, 0))
         th = render.theme(self.dark)
         tree = self._window()
-        on_wallpaper = self.top in ("home", "recents")
+        on_wallpaper = self.top in ("home", "recents") and self.shade is None
         img = render.wallpaper(self.dark).copy() if on_wallpaper else Image.new("RGB", (W, H), th["bg"])
         render.draw_tree(img, tree, th)
         fg = (255, 255, 255) if on_wallpaper else th["text"]
@@ -718,6 +744,90 @@ class VirtualPhone:
         finally:
             self.top, self._tree = saved_top, saved_tree
         return img.reduce(2).resize((width, int(width * H / W)))
+
+    # ------------------------------------------------------------------ extras the ADB layer may use
+
+    @property
+    def keyboard_visible(self) -> bool:
+        """Whether the soft keyboard is on screen (`dumpsys input_method` mInputShown)."""
+        with self.lock:
+            return self.keyboard_height() > 0
+
+    def hide_keyboard(self) -> None:
+        with self.lock:
+            s = self.top_screen()
+            if s.get("ime"):
+                s["ime"] = False
+                self._changed()
+
+    def clear_text(self) -> None:
+        """Empty the focused text field (uiautomator2 `clear_text`)."""
+        with self.lock:
+            s = self.top_screen()
+            if s.get("focus"):
+                s["fields"][s["focus"]] = ""
+                self._changed()
+
+    def force_stop(self, package: str) -> None:
+        """`am force-stop`: the app's task is gone (its data stays)."""
+        with self.lock:
+            if package in self.tasks:
+                del self.tasks[package]
+            if package in self.recents:
+                self.recents.remove(package)
+            if self.top == package:
+                self.top = "home"
+            self._changed()
+
+    APP_TABLES: dict[str, tuple[str, ...]] = {
+        "com.android.contacts": ("contacts",),
+        "com.android.messaging": ("sms",),
+        "com.android.deskclock": ("alarms",),
+        "org.mobileagent.notes": ("notes",),
+        "com.android.calendar": ("events",),
+    }
+
+    def clear_app_data(self, package: str) -> None:
+        """`pm clear`: the app's own rows are deleted and it is stopped."""
+        with self.lock:
+            for table in self.APP_TABLES.get(package, ()):
+                self.tables[table] = []
+            if package == "com.android.messaging":
+                self.threads = {}
+            self.force_stop(package)
+
+    def list_settings(self, namespace: str) -> dict[str, str]:
+        with self.lock:
+            return dict(self.settings.get(namespace, {}))
+
+    def delete_setting(self, namespace: str, key: str) -> None:
+        with self.lock:
+            self.settings.get(namespace, {}).pop(key, None)
+            self._changed()
+
+    def content_update(self, uri: str, values: dict[str, str], where: str | None = None) -> int:
+        """`content update`: set columns on the matching rows (ints stay ints)."""
+        with self.lock:
+            table, type_, row_id = self._table_for(uri)
+            rows = [r for r in self._rows(table, type_, row_id) if not where or match_where(r, where)]
+            for r in rows:
+                for k, v in values.items():
+                    if k == "_id":
+                        continue
+                    old = r.get(k)
+                    if isinstance(old, int) and not isinstance(old, bool):
+                        try:
+                            r[k] = int(v)
+                            continue
+                        except ValueError:
+                            pass
+                    r[k] = v
+                if table == "events" and ("date" in values or "time" in values):
+                    fresh = seed_mod.event_row(r["_id"], r["title"], r["date"], r["time"])
+                    r.update(dtstart=fresh["dtstart"], dtend=fresh["dtend"])
+            if rows:
+                self._changed()
+            return len(rows)
 
     # ------------------------------------------------------------------ content providers
 

@@ -364,3 +364,42 @@ def test_swipe_scrolls_lists_and_opens_app_drawer() -> None:
         if n.get("resource-id") == "com.android.contacts:id/contact_row":
             _nl, nt, _nr, nb = bounds(n)
             assert t <= nt < nb <= b  # clipped to the viewport
+
+
+def test_notification_shade_tiles_and_notifications() -> None:
+    p = VirtualPhone(4)
+    p.start_activity("com.android.settings")
+    p.swipe(540, 5, 540, 1200, 300)  # what uiautomator2's open_notification does
+    assert find(p, package="com.android.systemui") is not None
+    tap(p, content_desc="Bluetooth")
+    assert p.get_setting("global", "bluetooth_on") == "1"
+    assert find(p, content_desc="Bluetooth", checked="true") is not None
+    code_sender = next(m for m in p.content_query("content://sms/inbox") if m["read"] == "0")["address"]
+    tap(p, resource_id="android:id/title", text=code_sender)
+    assert p.focus()[1] == "com.android.messaging.ui.conversation.ConversationActivity"
+    p.swipe(540, 5, 540, 1200, 300)
+    p.key(4)  # back closes the shade, the app stays
+    assert find(p, package="com.android.systemui") is None
+    assert p.focus()[0] == "com.android.messaging"
+
+
+def test_adb_layer_extras() -> None:
+    p = VirtualPhone(5)
+    tap(p, text="Notes")
+    tap(p, content_desc="New note")
+    assert p.keyboard_visible
+    p.input_text("abc")
+    p.clear_text()
+    assert find(p, resource_id="org.mobileagent.notes:id/title").get("text") == ""  # type: ignore[union-attr]
+    p.hide_keyboard()
+    assert not p.keyboard_visible
+    p.force_stop("org.mobileagent.notes")
+    assert p.focus()[0] == "com.android.launcher3" and "org.mobileagent.notes" not in p.recent_apps()
+    assert p.content_update("content://com.android.calendar/events", {"time": "10:30"}, "_id=1") == 1
+    ev = next(r for r in p.content_query("content://com.android.calendar/events") if r["_id"] == "1")
+    assert ev["time"] == "10:30" and int(ev["dtstart"]) % 86400_000 == (10 * 3600 + 30 * 60) * 1000
+    p.clear_app_data("com.android.contacts")
+    assert p.content_query("content://com.android.contacts/contacts") == []
+    assert "wifi_on" in p.list_settings("global")
+    p.delete_setting("global", "wifi_on")
+    assert p.get_setting("global", "wifi_on") is None
