@@ -164,7 +164,20 @@ class _StepClock:
     model_s: dict[str, float] = field(default_factory=dict)
     device_s: float = 0.0
     settle_s: float = 0.0
+    model_wall_s: float = 0.0  # time with at least one model call in flight (concurrent calls once)
     started: float = field(default_factory=time.perf_counter)
+    _inflight: int = 0
+    _inflight_since: float = 0.0
+
+    def call_started(self) -> None:
+        if self._inflight == 0:
+            self._inflight_since = time.perf_counter()
+        self._inflight += 1
+
+    def call_ended(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self.model_wall_s += time.perf_counter() - self._inflight_since
 
     def as_dict(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.started
@@ -173,9 +186,10 @@ class _StepClock:
             "wall_s": round(wall, 4),
             "model_s": {k: round(v, 4) for k, v in self.model_s.items()},
             "model_total_s": round(model, 4),
+            "model_wall_s": round(self.model_wall_s, 4),
             "device_s": round(self.device_s, 4),
             "settle_s": round(self.settle_s, 4),
-            "overhead_s": round(max(0.0, wall - model - self.settle_s), 4),
+            "overhead_s": round(max(0.0, wall - self.model_wall_s - self.settle_s), 4),
         }
 
 
@@ -482,8 +496,13 @@ class Runner:
 
     async def _call(self, role: str, messages: list[Message], step: int) -> ChatResponse:
         model = self._model(role)
+        clock = self._clock
         t0 = time.perf_counter()
-        response = await model.chat(messages)
+        clock.call_started()
+        try:
+            response = await model.chat(messages)
+        finally:
+            clock.call_ended()
         latency = time.perf_counter() - t0
         self._clock.model_s[role] = self._clock.model_s.get(role, 0.0) + latency
         self._totals["model_s"][role] = self._totals["model_s"].get(role, 0.0) + latency
