@@ -70,7 +70,7 @@ def bench_main(argv: list[str]) -> int:
     from mobile_agent.bench.runner import run_bench, select_tasks
 
     args = _bench_parser().parse_args(argv)
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     if args.list:
         from mobile_agent.bench.tasks import ALL_TASKS
 

@@ -42,7 +42,7 @@ def run_demo(out_dir: str | Path = "demo-out", mode: str = "multi", tasks: str |
     from mobile_agent.bench.report import print_table
     from mobile_agent.bench.runner import run_bench
 
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     console.print(
         "[bold]mobile-agent demo[/bold]: a virtual phone (no emulator) driven over ADB by the full framework "
         f"({mode} mode).\n[yellow]The model is a SCRIPTED ORACLE — a test instrument of the framework, not a "

@@ -49,12 +49,17 @@ class BenchOptions:
 
 
 def select_tasks(pattern: str) -> list[type[Task]]:
-    """Templates whose name matches any comma-separated glob (or substring) of `pattern`."""
+    """Templates matching `pattern`: comma-separated exact names, globs, or else substrings."""
     pats = [p.strip() for p in (pattern or "*").split(",") if p.strip()] or ["*"]
+    names = {cls.name for cls in ALL_TASKS}
     out = []
     for cls in ALL_TASKS:
         for p in pats:
-            if fnmatch.fnmatchcase(cls.name, p) or (not any(c in p for c in "*?[") and p in cls.name):
+            if any(c in p for c in "*?["):
+                hit = fnmatch.fnmatchcase(cls.name, p)
+            else:
+                hit = cls.name == p if p in names else p in cls.name
+            if hit:
                 out.append(cls)
                 break
     return out

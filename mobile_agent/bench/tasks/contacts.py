@@ -71,7 +71,7 @@ class AddContactChinese(AddContact):
 class EditContactNumber(Task):
     name = "contacts_edit_number"
     app = "Contacts"
-    complexity = 1.5
+    complexity = 2.5  # the old number is deleted one character at a time (no select-all on the phone)
     goal_template = "Change {name}'s phone number to {new}."
 
     @classmethod

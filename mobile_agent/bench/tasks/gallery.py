@@ -27,10 +27,22 @@ class _Photo(Task):
         chosen = photos[self.params["pick"] % len(photos)]
         self.params["photo"] = chosen["_display_name"]
         self.params["count"] = len(photos)
-        if self.start_favorite is not None:
-            await adb.shell(
+        if self.start_favorite is not None and chosen.get("favorite") != str(int(self.start_favorite)):
+            out = await adb.shell(
                 f"content update --uri {IMAGES} --bind favorite:i:{int(self.start_favorite)} --where _id={chosen['_id']}"
             )
+            if "Unsupported" in out or "Error" in out:
+                # the phone has no `content update`: replace the row with the same name and path
+                await adb.delete(IMAGES, f"_id={chosen['_id']}")
+                await adb.insert(
+                    IMAGES,
+                    {
+                        "_display_name": chosen["_display_name"],
+                        "_data": chosen["_data"],
+                        "date_added": int(chosen["date_added"]),
+                        "favorite": int(self.start_favorite),
+                    },
+                )
 
     async def _mine(self, adb: AdbShell) -> list[dict[str, str]]:
         return [r for r in await rows(adb, IMAGES) if r.get("_display_name") == self.params["photo"]]

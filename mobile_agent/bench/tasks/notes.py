@@ -60,7 +60,7 @@ class CreateNoteQuotes(CreateNote):
 class EditNote(Task):
     name = "notes_edit_body"
     app = "Notes"
-    complexity = 1.5
+    complexity = 3.0  # the old text is deleted one character at a time (no select-all on the phone)
     goal_template = 'In the note "{title}", replace the text with: {body}'
 
     @classmethod
