@@ -541,11 +541,12 @@ class EditText(TextView):
     def lines(self, width: int) -> list[str]:
         inner = max(1, width - self.padding[0] - self.padding[2])
         if not self.multiline:
-            return (
-                [fonts.ellipsize(self.display_text(), self.size, inner, self.bold)]
-                if not self.focused
-                else [self.display_text()]
-            )
+            t = self.display_text().replace("\n", " ")
+            if not self.focused:
+                return [fonts.ellipsize(t, self.size, inner, self.bold)]
+            while len(t) > 1 and fonts.text_width(t, self.size, self.bold) > inner - 8:
+                t = t[1:]  # a focused field scrolls to keep the cursor (at the end) visible
+            return [t]
         return fonts.wrap(self.display_text(), self.size, inner, self.bold, self.max_lines)
 
     def measure(self, width: int) -> int:

@@ -391,6 +391,7 @@ def test_adb_layer_extras() -> None:
     p.input_text("abc")
     p.clear_text()
     assert find(p, resource_id="org.mobileagent.notes:id/title").get("text") == ""  # type: ignore[union-attr]
+    assert p.top_screen()["fields"]["title"] == ""
     p.hide_keyboard()
     assert not p.keyboard_visible
     p.force_stop("org.mobileagent.notes")
