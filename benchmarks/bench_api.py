@@ -89,7 +89,7 @@ def start_serve(runs: Path, serials: list[str], base_url: str) -> tuple[subproce
             if m := re.search(r"Uvicorn running on (http://\S+)", line):
                 url.append(m.group(1))
                 found.set()
-            elif "Traceback" in line or "ERROR" in line:
+            elif "Traceback" in line or "ERROR" in line or os.environ.get("BENCH_API_VERBOSE"):
                 sys.stderr.write("serve: " + line)
 
     threading.Thread(target=pump, daemon=True).start()
