@@ -21,6 +21,7 @@ import contextlib
 import inspect
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mobile_agent.bus import Bus, Event, EventType
 from mobile_agent.config import MODEL_ROLES, AgentConfig, ConfigError, load_config
@@ -41,10 +42,10 @@ async def connect(device: Device | str | None) -> tuple[Device, bool]:
         from mobile_agent.device.adb import connect_device
     except ImportError as exc:  # pragma: no cover - the ADB driver ships with the package
         raise DeviceError(f"the ADB driver is not available: {exc}") from None
-    dev = connect_device(device)
-    if inspect.isawaitable(dev):
-        dev = await dev
-    return dev, True
+    opened: Any = connect_device(device)
+    if inspect.isawaitable(opened):
+        opened = await opened
+    return opened, True
 
 
 def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatModel]:

@@ -52,8 +52,8 @@ def _data_url(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with Image.open(path) as src:
+            im: Image.Image = src.convert("RGB")
             w, h = im.size
             if w > THUMB_WIDTH:
                 im = im.resize((THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), Image.Resampling.BILINEAR)
@@ -209,21 +209,23 @@ def render_report(run_dir: Path, events: list[dict[str, Any]], result: dict[str,
     ]
     for n in sorted(steps):
         evs = steps[n]
-        executed = next((e for e in evs if e["type"] == EventType.ACTION_EXECUTED), None)
+        executed: dict[str, Any] | None = next(
+            (e for e in evs if e["type"] == EventType.ACTION_EXECUTED), None
+        )
         points = executed["data"].get("device_points") if executed else None
         size = executed["data"].get("device_size") if executed else None
         kind = (executed["data"].get("action") or {}).get("action", "") if executed else ""
         shots = []
         for phase in ("before", "after"):
-            ev = next(
+            shot: dict[str, Any] | None = next(
                 (e for e in evs if e["type"] == EventType.SCREEN and e["data"].get("phase") == phase), None
             )
-            if ev is None:
+            if shot is None:
                 continue
-            url = _data_url(run_dir / str(ev["data"].get("file", "")))
+            url = _data_url(run_dir / str(shot["data"].get("file", "")))
             if url is None:
                 continue
-            dsize = size or [ev["data"].get("width"), ev["data"].get("height")]
+            dsize = size or [shot["data"].get("width"), shot["data"].get("height")]
             overlay = _marker(points or [], dsize, kind) if phase == "before" else ""
             shots.append(
                 f'<figure><img alt="step {n} {phase}" src="{url}">{overlay}<figcaption>{phase}</figcaption></figure>'

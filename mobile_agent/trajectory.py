@@ -97,7 +97,7 @@ class TrajectoryWriter:
 
 def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
     """The events of a run directory (a torn last line is skipped)."""
-    events = []
+    events: list[dict[str, Any]] = []
     path = Path(run_dir) / "events.jsonl"
     if not path.exists():
         return events
