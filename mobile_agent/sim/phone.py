@@ -248,6 +248,8 @@ class VirtualPhone:
 
     def _tick(self) -> None:
         self.clock += 1
+        if self.clock % 60 == 0:  # the status bar clock shows a new minute
+            self._changed()
 
     # ------------------------------------------------------------------ settings
 

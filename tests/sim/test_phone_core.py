@@ -404,3 +404,12 @@ def test_adb_layer_extras() -> None:
     assert "wifi_on" in p.list_settings("global")
     p.delete_setting("global", "wifi_on")
     assert p.get_setting("global", "wifi_on") is None
+
+
+def test_virtual_clock_advances_one_second_per_input() -> None:
+    p = VirtualPhone(6)
+    start = p.now()
+    for _ in range(120):
+        p.key(24)  # VOLUME_UP: no visible effect, but time passes
+    assert (p.now() - start).total_seconds() == 120
+    assert VirtualPhone(6).now() == start  # the start itself comes from the seed
