@@ -200,3 +200,36 @@ def test_restart_keeps_finished_and_interrupts_running(tmp_path: Path) -> None:
             assert [t["id"] for t in listed["items"]] == [mid]
     finally:
         srv.stop()
+
+
+def test_no_double_lease_under_load_and_pagination(tmp_path: Path) -> None:
+    """40 tasks, some pinned to a device, on 4 devices: every lease is exclusive, FIFO per device."""
+    runner = ScriptedRunner(steps=2, step_s=0.01)
+    serials = ["p0", "p1", "p2", "p3"]
+    settings = ApiSettings(runs_dir=tmp_path / "runs", device_refresh_s=60)
+    app = create_app(settings, runner=runner, device_lister=fake_devices(serials))
+    with LiveServer(app) as srv, httpx.Client(base_url=srv.url) as c:
+        ids = []
+        for i in range(40):
+            body: dict = {"instruction": f"t{i}"}
+            if i % 3 == 0:
+                body["device"] = serials[i % 4]
+            ids.append(c.post("/v1/tasks", json=body).json()["id"])
+        bodies = [wait_status(c, t, {"succeeded"}, timeout=60) for t in ids]
+        assert app.state.pool.overlapping_leases() == []
+        assert len(app.state.pool.leases) == 40
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for _, serial, start, end in runner.log:
+            spans.setdefault(serial, []).append((start, end))
+        for runs in spans.values():
+            runs.sort()
+            assert all(a[1] <= b[0] for a, b in itertools.pairwise(runs))
+        for i, b in enumerate(bodies):
+            if i % 3 == 0:
+                assert b["device"] == serials[i % 4]
+        page1 = c.get("/v1/tasks", params={"limit": 25}).json()
+        page2 = c.get("/v1/tasks", params={"limit": 25, "offset": 25}).json()
+        assert page1["total"] == 40 and len(page1["items"]) == 25 and len(page2["items"]) == 15
+        assert {t["id"] for t in page1["items"] + page2["items"]} == set(ids)
+        assert c.get("/v1/tasks", params={"status": "bogus"}).status_code == 422
+        assert c.get("/v1/tasks", params={"status": "queued"}).json()["total"] == 0
