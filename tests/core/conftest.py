@@ -60,11 +60,11 @@ class WifiOracle:
     """Answers every role for "turn on Wi-Fi" by reading the phone (like the benchmark oracle)."""
 
     def __init__(
-        self, serial: str, device_size: tuple[int, int] = (1080, 2400), target: str = "wifi"
+        self, serial: str, device_size: tuple[int, int] = (1080, 2400), frame: str = "resized"
     ) -> None:
         self.serial = serial
         self.device_size = device_size
-        self.target = target
+        self.frame = frame  # "resized": pixels of the image sent; "norm1000": a 0-1000 grid
 
     def wifi_on(self) -> bool:
         return adb_shell(self.serial, "settings get global wifi_on") == "1"
@@ -85,7 +85,7 @@ class WifiOracle:
             x, y = next(n for n in ui if n.get("text") == "Settings" and n.get("content-desc") == "Settings")[
                 "center"
             ]
-        iw, ih = image_size
+        iw, ih = (1000, 1000) if self.frame == "norm1000" else image_size
         dw, dh = self.device_size
         return [round(x * iw / dw), round(y * ih / dh)]
 

@@ -89,3 +89,25 @@ def test_version(capsys: Any) -> None:
     except SystemExit as exc:
         assert exc.code == 0
     assert "mobile-agent" in capsys.readouterr().out
+
+
+async def test_devices_lists_the_virtual_phone(sim_phone: Any) -> None:
+    code, out, err = await cli("devices", "--json")
+    assert code == 0, err
+    rows = {row["serial"]: row for row in json.loads(out)}
+    assert rows[sim_phone.serial]["state"] == "device" and rows[sim_phone.serial]["health"] == "ok"
+
+
+async def test_doctor_against_the_virtual_phone_and_the_stub_server(sim_phone: Any) -> None:
+    with StubChatServer(lambda r: "") as server:
+        args = ("doctor", "--device", sim_phone.serial, "--base-url", server.base_url, "--json")
+        code, out, err = await cli(*args, "--model", "gui-owl-stub")
+        bad_code, bad_out, _ = await cli(*args)  # the default model name is not served there
+    checks = json.loads(out)
+    names = [c["name"] for c in checks]
+    assert "model endpoint" in names and all(c["ok"] for c in checks), checks
+    assert code == 0, err
+    bad = {c["name"]: c for c in json.loads(bad_out)}
+    assert (
+        bad_code == 1 and not bad["model endpoint"]["ok"] and "gui-owl-stub" in bad["model endpoint"]["fix"]
+    )

@@ -61,6 +61,32 @@ async def test_turn_on_wifi(sim_phone: Any, tmp_path: Path, mode: str) -> None:
     assert html.count("data:image/jpeg;base64,") >= 4 and 'class="tap"' in html
 
 
+@pytest.mark.parametrize(
+    ("settings", "image_size"),
+    [
+        ({"frame": "norm1000"}, (1092, 2408)),
+        ({"max_pixels": 1_000_000}, (644, 1484)),
+        ({"profile": "gui-owl-1.5-8b"}, (1092, 2408)),
+    ],
+)
+async def test_coordinate_frames_end_to_end(
+    sim_phone: Any, tmp_path: Path, settings: dict[str, Any], image_size: tuple[int, int]
+) -> None:
+    """Points answered in the frame the model was told land on the right device pixels."""
+    serial = sim_phone.serial
+    frame = "norm1000" if settings.get("frame") == "norm1000" or "profile" in settings else "resized"
+    with StubChatServer(responder(WifiOracle(serial, frame=frame))) as server:
+        config = cfg(tmp_path, server.base_url, **settings)
+        if "profile" in settings:
+            config.model = "gui-owl-stub"
+        result = await Agent(serial, config=config).run("Turn on Wi-Fi")
+        sizes = {r.images[0].size for r in server.requests if r.images}
+        worker_system = next(r.system for r in server.requests if r.role == "worker")
+    assert result.ok and adb_shell(serial, "settings get global wifi_on") == "1"
+    assert sizes == {image_size}
+    assert ("0-1000" in worker_system) == (frame == "norm1000")
+
+
 async def test_model_server_down(sim_phone: Any, tmp_path: Path) -> None:
     server = StubChatServer(responder(WifiOracle(sim_phone.serial))).start()
     url = server.base_url
