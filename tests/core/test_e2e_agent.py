@@ -163,3 +163,22 @@ async def test_loop_on_a_dead_spot_escalates_then_fails(sim_phone: Any, tmp_path
     assert [e.step for e in bus.log if e.type == EventType.ESCALATION] == [3]
     refl = [e for e in bus.log if e.type == EventType.REFLECTION]
     assert all(e.data["outcome"] == "C" and e.data.get("disagreement") for e in refl)
+
+
+async def test_unknown_app_is_a_recoverable_action_failure(sim_phone: Any, tmp_path: Path) -> None:
+    oracle = WifiOracle(sim_phone.serial)
+    bad = (
+        '### Thought\nOpen it.\n### Action\n{"action": "open", "text": "Frobnicator Pro"}\n### Description\nx'
+    )
+    bus = Bus()
+    with StubChatServer(responder(oracle, worker=[bad, *[oracle] * 10])) as server:
+        result = await Agent(sim_phone.serial, config=cfg(tmp_path, server.base_url)).run(
+            "Turn on Wi-Fi", bus=bus
+        )
+        worker_prompts = [r.user_text for r in server.requests if r.role == "worker"]
+    failed = next(e for e in bus.log if e.type == EventType.ACTION_FAILED)
+    assert "Frobnicator" in failed.data["error"]
+    assert (
+        "Frobnicator" in worker_prompts[1] and "error:" in worker_prompts[1]
+    )  # the Worker sees what went wrong
+    assert result.ok and adb_shell(sim_phone.serial, "settings get global wifi_on") == "1"
