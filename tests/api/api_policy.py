@@ -3,7 +3,8 @@
 The instruction carries the script: `[taps=N]` makes the Manager finish after N worker taps
 (it counts them in its own "Completed" field, which the next Manager prompt shows back);
 `[confirm]` makes the first tap a "Send the message" tap, which the sensitive-action policy
-stops for a human confirmation.
+stops for a human confirmation; `[ask]` makes the Worker ask the user a question (an `ask`
+action) until a reply shows in its prompt.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def respond(req: ChatRequest) -> str:
         return manager_answer(done, finished=done >= target)
     if req.role == "worker":
         done = int(m.group(1)) if (m := re.search(r"taps: (\d+)", text)) else 0
+        if "[ask]" in text and "Replies from the user" not in text:
+            return '### Thought\nneed the PIN\n### Action\n{"action": "ask", "text": "What is the PIN?"}\n### Description\nask the user'
         if "[confirm]" in text and done <= 0:
             return worker_answer(546, 1700, "Send the message")
         return worker_answer(200 + 60 * (done % 10), 1500, "tap an empty spot")

@@ -88,6 +88,23 @@ def test_reply_to_pending_confirmation(tmp_path: Path, world: dict) -> None:
         assert c.post(f"/v1/tasks/{tid}/reply", json={"text": "late"}).status_code == 409
 
 
+def test_reply_to_a_question(tmp_path: Path, world: dict) -> None:
+    with (
+        LiveServer(create_app(settings_for(tmp_path, world["serials"]))) as srv,
+        httpx.Client(base_url=srv.url) as c,
+    ):
+        tid = c.post("/v1/tasks", json={"instruction": "Unlock the app [ask] [taps=2]"}).json()["id"]
+        body = wait_status(c, tid, {"waiting_for_human"})
+        assert body["pending_request"]["kind"] == "question"
+        assert body["pending_request"]["prompt"] == "What is the PIN?"
+        assert c.post(f"/v1/tasks/{tid}/reply", json={"text": "4711"}).status_code == 200
+        assert wait_status(c, tid, {"succeeded"})["pending_request"] is None
+        events = [e for _, e in sse_events(c, f"/v1/tasks/{tid}/events")]
+        assert any(e["type"] == "human.replied" and e["data"]["text"] == "4711" for e in events)
+        # the reply reached the model: a later Worker prompt carries it
+        assert any(r.role == "worker" and "4711" in r.user_text for r in world["stub"].requests)
+
+
 def test_cancel_running_task_within_a_step(tmp_path: Path, world: dict) -> None:
     with (
         LiveServer(create_app(settings_for(tmp_path, world["serials"]))) as srv,
