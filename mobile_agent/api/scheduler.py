@@ -279,15 +279,19 @@ class Scheduler:
         task_id, serial, bus = task.id, running.serial, running.bus
         out_dir = self.runs_dir / task_id
         started = time.time()
-        claimed = await self.store.run(
-            self.store.update_task,
-            task_id,
-            only_if_status=["queued"],
-            status="running",
-            assigned_device=serial,
-            started_at=started,
-            run_dir=task_id,
-        )
+        try:
+            claimed = await self.store.run(
+                self.store.update_task,
+                task_id,
+                only_if_status=["queued"],
+                status="running",
+                assigned_device=serial,
+                started_at=started,
+                run_dir=task_id,
+            )
+        except Exception:  # the store is down: give the device back, leave the task queued in it
+            log.exception("could not start task %s", task_id)
+            claimed = False
         if not claimed:  # cancelled (or finished by another server) in the meantime
             self.running.pop(task_id, None)
             self.pool.release(serial, task_id)
