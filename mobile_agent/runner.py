@@ -134,6 +134,8 @@ class Screen:
     image: Image.Image
     frame: Frame
     _png: bytes | None = None
+    key: bytes | None = None  # screen_key(raw), computed off the event loop
+    diff: float | None = None  # measured change from the screen before the action, if known
 
     @property
     def png(self) -> bytes:
@@ -439,13 +441,16 @@ class Runner:
         raw = await self._screenshot()
         return await asyncio.to_thread(self._prepare_full, raw)
 
-    def _prepare_full(self, raw: Image.Image) -> Screen:
-        """Resize for the model and encode the PNG (runs in a worker thread)."""
+    def _prepare_full(self, raw: Image.Image, before: Image.Image | None = None) -> Screen:
+        """Resize for the model, encode the PNG, fingerprint, measure the change (worker thread)."""
         screen = self._prepare(raw)
         _ = screen.png
+        screen.key = screen_key(raw)
+        if before is not None:
+            screen.diff = screen_difference(before, raw)
         return screen
 
-    async def _settle(self) -> Screen:
+    async def _settle(self, before: Image.Image) -> Screen:
         """Screenshots until two consecutive ones match (or the timeout passes), no fixed sleep.
 
         Each candidate frame is resized and PNG-encoded in a worker thread while the next one is
@@ -457,7 +462,7 @@ class Runner:
         deadline = t0 + self.config.settle_timeout_s
         device_before = self._clock.device_s
         prev = await self._screenshot()
-        job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, prev))
+        job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, prev, before))
         try:
             while time.perf_counter() < deadline:
                 await asyncio.sleep(
@@ -467,7 +472,7 @@ class Runner:
                 if frame_difference(prev, cur) <= 0.0:
                     break
                 prev = cur
-                job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, cur))
+                job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, cur, before))
         except BaseException:
             job.cancel()
             raise
@@ -770,7 +775,7 @@ class Runner:
         """
         n = self.config.loop_threshold
         sig = json.dumps(action.to_json(), sort_keys=True)
-        key = (screen_key(before.raw), sig)
+        key = (before.key if before.key is not None else screen_key(before.raw), sig)
         seen = self._seen[key] = self._seen.get(key, 0) + 1
         if changed:
             self._repeat = 0
@@ -879,8 +884,8 @@ class Runner:
                 },
                 step=step,
             )
-            after = await self._settle()
-            diff = screen_difference(screen.raw, after.raw)
+            after = await self._settle(screen.raw)
+            diff = after.diff if after.diff is not None else screen_difference(screen.raw, after.raw)
             changed = diff > cfg.change_threshold
             self._publish_screen(step, "after", after)
             self.bus.publish(EventType.SCREEN_DIFF, {"changed": changed, "diff": round(diff, 6)}, step=step)
