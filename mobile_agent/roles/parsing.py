@@ -83,7 +83,14 @@ RoleResult = ManagerResult | WorkerResult | ReflectorResult | NotetakerResult | 
 # canonical section name -> accepted spellings (compared after normalising case and spacing)
 SECTION_ALIASES: dict[str, tuple[str, ...]] = {
     "thought": ("thought", "thoughts", "thinking", "reasoning", "analysis"),
-    "completed": ("completed", "completed contents", "completed work", "progress", "completed subgoals"),
+    "completed": (
+        "completed",
+        "completed contents",
+        "completed work",
+        "progress",
+        "completed subgoals",
+        "historical operations",
+    ),
     "plan": ("plan", "updated plan", "new plan"),
     "subgoal": ("current subgoal", "subgoal", "next subgoal", "current sub goal"),
     "status": ("status", "task status"),

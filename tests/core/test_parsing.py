@@ -180,6 +180,9 @@ def test_manager_answers() -> None:
     # no subgoal: the first plan item; no status: in progress
     r = parse_manager("### Plan\n1. Open Settings\n2. Tap Wi-Fi")
     assert isinstance(r, ManagerResult) and r.subgoal == "Open Settings" and not r.finished
+    # Mobile-Agent-v3's own headings
+    r = parse_manager("### Thought\nx\n### Historical Operations\nOpened Settings\n### Plan\nFinished")
+    assert isinstance(r, ManagerResult) and r.completed == "Opened Settings" and r.finished
     # the old-style "Finished" as the whole plan
     r = parse_manager("### Plan\nFinished")
     assert isinstance(r, ManagerResult) and r.finished
