@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mobile_agent.bus import Event, EventType
+from mobile_agent.roles.common import action_text
 
 _OUTCOME_STYLE = {"A": "green", "B": "yellow", "C": "red"}
 
@@ -51,7 +52,9 @@ class ProgressPrinter:
                 if self.verbose and d.get("thought")
                 else ""
             )
-            return f"  [blue]{ev.role or 'worker':<9}[/] {_short(d.get('action'))}{extra}{thought}"
+            return (
+                f"  [blue]{ev.role or 'worker':<9}[/] {_short(action_text(d.get('action')))}{extra}{thought}"
+            )
         if t == EventType.ACTION_FAILED:
             return f"  [red]failed[/]    {_short(d.get('error'))}"
         if t == EventType.PARSE_ERROR:
