@@ -63,7 +63,9 @@ def toggling_policy(serial: str) -> ScriptedModel:
 async def measure(serial: str, mode: str, steps: int, out: Path) -> dict[str, Any]:
     model = toggling_policy(serial)
     # toggling on and off is a deliberate cycle: keep the loop rules out of the measurement
-    config = AgentConfig(runs_dir=out, mode=mode, max_steps=steps, settle_timeout_s=2.0, loop_threshold=10_000)
+    config = AgentConfig(
+        runs_dir=out, mode=mode, max_steps=steps, settle_timeout_s=2.0, loop_threshold=10_000
+    )
     t0 = time.perf_counter()
     result = await Agent(serial, config=config, models=model).run("Toggle Wi-Fi over and over")
     wall = time.perf_counter() - t0
