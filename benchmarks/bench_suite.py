@@ -18,7 +18,7 @@ from pathlib import Path
 from mobile_agent.bench.runner import run_bench
 
 
-async def main() -> int:
+def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--parallel", type=int, default=4)
     p.add_argument("--seeds", type=int, default=1)
@@ -32,8 +32,10 @@ async def main() -> int:
     for label, mode, err in runs:
         if args.only and label != args.only:
             continue
-        s = await run_bench(
-            args.tasks, args.seeds, 1, 1, None, mode, args.parallel, Path(args.out) / label, err, False
+        s = asyncio.run(
+            run_bench(
+                args.tasks, args.seeds, 1, 1, None, mode, args.parallel, Path(args.out) / label, err, False
+            )
         )
         o = s["overall"]
         figures[label] = {
@@ -55,4 +57,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from mobile_agent.bench.runner import load_records, run_bench
 TASKS = "wifi_off,bluetooth_on,dark_theme_on"
 
 
-async def test_resume_after_kill_loses_nothing(tmp_path) -> None:
+def test_resume_after_kill_loses_nothing(tmp_path) -> None:
     out = tmp_path / "bench"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mobile_agent.bench", "--tasks", TASKS, "--out", str(out), "--parallel", "1"],
@@ -46,7 +47,7 @@ async def test_resume_after_kill_loses_nothing(tmp_path) -> None:
         except Exception:
             pass
 
-    summary = await run_bench(TASKS, 1, 1, 1, None, "multi", 1, out, 0.0, True)
+    summary = asyncio.run(run_bench(TASKS, 1, 1, 1, None, "multi", 1, out, 0.0, True))
     after = load_records(results)
     keys = [(r["instance"], r["attempt"]) for r in after]
     assert len(keys) == len(set(keys)) == 3, keys

@@ -29,6 +29,8 @@ async def test_smoke_all_verified(tmp_path, mode: str) -> None:
     assert saved["overall"]["verified_success"] == 4
     # every run wrote its own run directory with the framework's trajectory
     for r in records:
-        assert (tmp_path / "runs").exists() and r["run_dir"] and (
-            __import__("pathlib").Path(r["run_dir"]) / "events.jsonl"
-        ).is_file()
+        assert (
+            (tmp_path / "runs").exists()
+            and r["run_dir"]
+            and (__import__("pathlib").Path(r["run_dir"]) / "events.jsonl").is_file()
+        )

@@ -7,6 +7,7 @@ import pytest
 from mobile_agent.bench.base import TaskSetupError
 from mobile_agent.bench.drive import drive
 from mobile_agent.bench.tasks import ALL_TASKS, get_task
+from mobile_agent.bench.tasks.common import sent_to
 from mobile_agent.bench.tasks.messages import SendText
 from mobile_agent.bench.tasks.settings import WifiOn
 
@@ -36,15 +37,16 @@ async def test_message_sent_to_the_wrong_contact_fails(phone) -> None:
     task = SendText.from_seed(1)
     await task.initialize(phone.adb)
     # Do it wrong on the phone itself (adb input only): same text, another contact.
+    assert task.params["name"] != "Marisol Haddad"
     wrong = SendText(task.params | {"name": "Marisol Haddad", "number": "5550001111"}, seed=1)
     await wrong.initialize(phone.adb)
     finished, _, moves = await drive(wrong, phone.adb)
     assert finished and moves, "the wrong message was really sent through the UI"
     assert await wrong.is_successful(phone.adb) == 1.0
     assert await task.is_successful(phone.adb) == 0.0
-    # ...and doing it right afterwards still fails: the text also went to someone else.
-    finished, _, _ = await drive(task, phone.adb)
-    assert finished
+    # ...and sending it right afterwards still fails: the text also went to someone else.
+    await drive(task, phone.adb, max_steps=8)
+    assert task.params["body"] in await sent_to(phone.adb, task.params["number"])
     assert await task.is_successful(phone.adb) == 0.0
 
 

@@ -78,6 +78,7 @@ class DeleteEvent(Task):
             "title": rng.choice(TITLES) + " (old)",
             "offset": rng.randint(0, 5),
             "hour": rng.randint(9, 17),
+            "date": "(set at initialisation)",
         }
 
     async def setup(self, adb: AdbShell) -> None:
