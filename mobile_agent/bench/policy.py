@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobile_agent.bench.adb import AdbShell
-from mobile_agent.bench.base import Ctx, Move, Task
+from mobile_agent.bench.base import Ctx, Fill, Move, Task
 from mobile_agent.bench.grounding import Screen
 
 KEYBOARD_PACKAGES = ("com.android.inputmethod.latin", "com.android.adbkeyboard")
@@ -59,6 +59,12 @@ async def decide(task: Task, adb: AdbShell, seen: set[str], screen: Screen | Non
         if step.gate is not None and not step.gate(ctx):
             continue
         if step.ready(ctx) and not step.done(ctx):
+            # fill a form top-down: prefer the earliest of adjacent pending fields on this screen
+            while i > 0 and isinstance(step, Fill) and isinstance(steps[i - 1], Fill):
+                prev = steps[i - 1]
+                if (prev.gate is not None and not prev.gate(ctx)) or not prev.ready(ctx) or prev.done(ctx):
+                    break
+                i, step = i - 1, prev
             move = step.act(ctx)
             if move is not None:
                 move.step_index = i

@@ -188,48 +188,27 @@ def print_table(summary: dict[str, Any], console: Any = None) -> None:
     console = console or Console()
     k = summary["meta"]["k"]
     table = Table(title="mobile-agent benchmark (verified from device state)")
-    for col in (
-        "task",
-        "runs",
-        "verified",
-        "claimed",
-        "disagree",
-        "pass@1",
-        f"pass@{k}",
-        "steps",
-        "s",
-        "calls",
-        "tokens",
-    ):
+    cols = ["task", "runs", "verified", "claimed", "disagree", "pass@1"]
+    cols += [f"pass@{k}"] if k > 1 else []
+    cols += ["steps", "s", "calls", "tokens"]
+    for col in cols:
         table.add_column(col, justify="left" if col == "task" else "right")
-    for name, t in summary["tasks"].items():
-        table.add_row(
+
+    def cells(name: str, t: dict[str, Any]) -> list[str]:
+        row = [
             name,
             str(t["runs"]),
             _pct(t["verified_rate"]),
             _pct(t["claimed_rate"]),
             str(t["disagreements"]),
-            _pct(t["pass@1"]),
-            _pct(t.get(f"pass@{k}")),
-            _num(t["mean_steps"]),
-            _num(t["mean_seconds"]),
-            str(t["model_calls"]),
-            str(t["tokens"]),
-        )
-    o = summary["overall"]
-    table.add_row(
-        "[b]overall[/b]",
-        str(o["runs"]),
-        _pct(o["verified_rate"]),
-        _pct(o["claimed_rate"]),
-        str(o["disagreements"]),
-        _pct(o["pass@1"]),
-        _pct(o.get(f"pass@{k}")),
-        _num(o["mean_steps"]),
-        _num(o["mean_seconds"]),
-        str(o["model_calls"]),
-        str(o["tokens"]),
-    )
+        ]
+        row += [_pct(t["pass@1"])] + ([_pct(t.get(f"pass@{k}"))] if k > 1 else [])
+        row += [_num(t["mean_steps"]), _num(t["mean_seconds"]), str(t["model_calls"]), str(t["tokens"])]
+        return row
+
+    for name, t in summary["tasks"].items():
+        table.add_row(*cells(name, t))
+    table.add_row(*cells("[b]overall[/b]", summary["overall"]))
     console.print(table)
     if summary["meta"].get("oracle"):
         console.print(f"[yellow]{ORACLE_NOTE}[/yellow]")
