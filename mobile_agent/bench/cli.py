@@ -40,7 +40,17 @@ def _bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="virtual phones' seed and the oracle's error seed")
     p.add_argument("--resume", action="store_true", help="keep OUT/results.jsonl and skip finished runs")
     p.add_argument(
-        "--task-timeout", type=float, default=None, help="seconds per run (default: 15 s per allowed step)"
+        "--task-timeout",
+        type=float,
+        default=None,
+        help="seconds per run (default: 15 s per allowed step with the oracle, 60 s with --base-url)",
+    )
+    p.add_argument(
+        "--agent-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an AgentConfig setting for every run, e.g. change_threshold=0.0002 or notetaker=false (repeatable)",
     )
     return p
 
@@ -60,6 +70,26 @@ def _progress_printer(console: Any) -> Any:
         )
 
     return show
+
+
+def _agent_options(items: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs, checked against AgentConfig now (not at the first run)."""
+    from mobile_agent.config import AgentConfig, ConfigError, load_config
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ValueError(f"--agent-option needs KEY=VALUE, got {item!r}")
+        if key not in AgentConfig.model_fields:
+            raise ValueError(f"--agent-option: AgentConfig has no setting {key!r}")
+        out[key] = value
+    try:
+        load_config(**out)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return out
 
 
 def bench_main(argv: list[str]) -> int:
@@ -88,6 +118,11 @@ def bench_main(argv: list[str]) -> int:
     if not select_tasks(args.tasks):
         console.print(f"[red]no task matches {args.tasks!r}; see --list[/red]")
         return 2
+    try:
+        agent_options = _agent_options(args.agent_option)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
     if args.base_url is None:
         console.print(
             "[yellow]Model: the scripted oracle policy — a test instrument of the framework, not a model. "
@@ -110,6 +145,7 @@ def bench_main(argv: list[str]) -> int:
                 frame=args.frame,
                 seed=args.seed,
                 task_timeout_s=args.task_timeout,
+                agent_options=agent_options,
                 progress=_progress_printer(console),
             )
         )

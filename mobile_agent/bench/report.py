@@ -67,6 +67,9 @@ def summarize(records: list[dict[str, Any]], k: int, meta: dict[str, Any] | None
             "model_calls": sum(int(r.get("model_calls", 0)) for r in rs),
             "tokens": sum(int(r.get("tokens", 0)) for r in rs),
             "errors": sum(1 for r in rs if r.get("status") == "error"),
+            "injected_errors": sum(int(r.get("injected_errors", 0)) for r in rs),
+            "runs_with_injected_errors": sum(1 for r in rs if r.get("injected_errors")),
+            "recovered": sum(1 for r in rs if r.get("injected_errors") and r["verified"] >= 1.0),
         }
 
     tasks = {name: figures(rs) | {"app": rs[0].get("app", "")} for name, rs in sorted(by_task.items())}
@@ -100,6 +103,15 @@ def _pct(v: float | None) -> str:
 
 def _num(v: float | None, fmt: str = "{:.1f}") -> str:
     return "-" if v is None else fmt.format(v)
+
+
+def _injected(o: dict[str, Any]) -> str:
+    if not o.get("injected_errors"):
+        return ""
+    return (
+        f"injected wrong actions {o['injected_errors']} in {o['runs_with_injected_errors']} runs, "
+        f"{o['recovered']} of those runs still verified done · "
+    )
 
 
 def chart_svg(tasks: dict[str, dict[str, Any]]) -> str:
@@ -171,7 +183,7 @@ parallel {meta.get("parallel", "")} · error rate {meta.get("error_rate", 0)} ·
 <p class="big">verified success <b>{_pct(o["verified_rate"])}</b> ({o["verified_success"]}/{o["runs"]}) ·
 agent's claim {_pct(o["claimed_rate"])} · disagreements {o["disagreements"]} ·
 pass@1 {_pct(o["pass@1"])} · pass@{k} {_pct(o.get(f"pass@{k}"))}</p>
-<p>mean steps {_num(o["mean_steps"])} · mean time {_num(o["mean_seconds"])} s · model calls {o["model_calls"]} · tokens {o["tokens"]}</p>
+<p>{_injected(o)}mean steps {_num(o["mean_steps"])} · mean time {_num(o["mean_seconds"])} s · model calls {o["model_calls"]} · tokens {o["tokens"]}</p>
 {chart_svg(summary["tasks"])}
 <h2>Per task</h2><table><tr><th>task</th><th>app</th><th>runs</th><th>verified</th><th>claimed</th><th>disagree</th>
 <th>pass@1</th><th>pass@{k}</th><th>steps</th><th>s</th><th>calls</th><th>tokens</th></tr>{"".join(rows)}</table>

@@ -44,6 +44,7 @@ class BenchOptions:
     frame: str = "resized"
     seed: int = 0  # the virtual phones' seed and the oracle's error seed
     task_timeout_s: float | None = None
+    agent_options: dict[str, Any] = field(default_factory=dict)  # extra AgentConfig settings
     keep_runs: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -153,6 +154,7 @@ async def run_one(
         policy="allow",
         runs_dir=run_root,
         max_steps=task.max_steps,
+        **opts.agent_options,
     )
     started = time.monotonic()
     status, reason, answer, steps, claimed, run_dir = "error", "", None, 0, False, None
@@ -161,7 +163,8 @@ async def run_one(
         agent = Agent(serial, config=config)
         if on_event is not None:
             agent.subscribe(lambda ev: on_event(task.instance_id, ev))
-        timeout = opts.task_timeout_s or max(60.0, 15.0 * task.max_steps)
+        per_step = 15.0 if oracle is not None else 60.0
+        timeout = opts.task_timeout_s or max(60.0, per_step * task.max_steps)
         result = await agent.run(task.goal, out_dir=run_root, max_steps=task.max_steps, max_seconds=timeout)
         status, reason, answer = str(result.status), str(result.reason or ""), result.answer
         steps, claimed = int(result.steps), bool(result.claimed_success)
@@ -220,6 +223,7 @@ async def run_bench(
     frame: str = "resized",
     seed: int = 0,
     task_timeout_s: float | None = None,
+    agent_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     on_event: Callable[[str, Any], None] | None = None,
 ) -> dict[str, Any]:
@@ -244,6 +248,7 @@ async def run_bench(
         frame=frame,
         seed=seed,
         task_timeout_s=task_timeout_s,
+        agent_options=dict(agent_options or {}),
     )
     templates = select_tasks(tasks_pattern)
     if not templates:
@@ -323,6 +328,7 @@ async def run_bench(
         "wall_seconds": round(wall, 2),
         "runs_this_session": total,
         "resumed": resume,
+        "agent_options": dict(agent_options or {}),
     }
     summary = summarize(load_records(path), k, meta)
     write_json(summary, opts.out_dir / "results.json")
