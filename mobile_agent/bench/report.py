@@ -131,8 +131,11 @@ def chart_svg(tasks: dict[str, dict[str, Any]]) -> str:
         ver = t["verified_rate"] or 0.0
         cla = t["claimed_rate"] or 0.0
         parts.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{html.escape(name)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{bar_w * cla:.1f}" height="16" fill="#d0d7de"/>')
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * ver:.1f}" height="8" fill="#1a7f37"/>')
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="17" fill="#f6f8fa"/>')
+        parts.append(f'<rect x="{label_w}" y="{y + 1}" width="{bar_w * ver:.1f}" height="8" fill="#1a7f37"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 10}" width="{bar_w * cla:.1f}" height="6" fill="#8c959f"/>'
+        )
         parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 12}">{_pct(t["verified_rate"])}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -154,8 +157,9 @@ def write_html(summary: dict[str, Any], path: Path) -> None:
             "<tr>"
             f"<td>{html.escape(name)}</td><td>{html.escape(t['app'])}</td><td>{t['runs']}</td>"
             f"<td>{_pct(t['verified_rate'])}</td><td>{_pct(t['claimed_rate'])}</td><td>{t['disagreements']}</td>"
-            f"<td>{_pct(t['pass@1'])}</td><td>{_pct(t.get(f'pass@{k}'))}</td>"
-            f"<td>{_num(t['mean_steps'])}</td><td>{_num(t['mean_seconds'])}</td>"
+            f"<td>{_pct(t['pass@1'])}</td>"
+            + (f"<td>{_pct(t.get(f'pass@{k}'))}</td>" if k > 1 else "")
+            + f"<td>{_num(t['mean_steps'])}</td><td>{_num(t['mean_seconds'])}</td>"
             f"<td>{t['model_calls']}</td><td>{t['tokens']}</td></tr>"
         )
     fails = (
@@ -182,11 +186,11 @@ td,th{{border:1px solid #d0d7de;padding:4px 8px;text-align:right}}td:first-child
 parallel {meta.get("parallel", "")} · error rate {meta.get("error_rate", 0)} · wall {_num(meta.get("wall_seconds"))} s · {html.escape(meta["generated"])}</p>
 <p class="big">verified success <b>{_pct(o["verified_rate"])}</b> ({o["verified_success"]}/{o["runs"]}) ·
 agent's claim {_pct(o["claimed_rate"])} · disagreements {o["disagreements"]} ·
-pass@1 {_pct(o["pass@1"])} · pass@{k} {_pct(o.get(f"pass@{k}"))}</p>
+pass@1 {_pct(o["pass@1"])}{f" · pass@{k} {_pct(o.get(f'pass@{k}'))}" if k > 1 else ""}</p>
 <p>{_injected(o)}mean steps {_num(o["mean_steps"])} · mean time {_num(o["mean_seconds"])} s · model calls {o["model_calls"]} · tokens {o["tokens"]}</p>
 {chart_svg(summary["tasks"])}
 <h2>Per task</h2><table><tr><th>task</th><th>app</th><th>runs</th><th>verified</th><th>claimed</th><th>disagree</th>
-<th>pass@1</th><th>pass@{k}</th><th>steps</th><th>s</th><th>calls</th><th>tokens</th></tr>{"".join(rows)}</table>
+<th>pass@1</th>{f"<th>pass@{k}</th>" if k > 1 else ""}<th>steps</th><th>s</th><th>calls</th><th>tokens</th></tr>{"".join(rows)}</table>
 <h2>Failures</h2><ul>{fails}</ul><h2>Void instances (initial state already passed)</h2><ul>{voids}</ul>
 </body></html>"""
     path.write_text(doc, encoding="utf-8")
