@@ -47,6 +47,9 @@ def main() -> int:
             "claimed_rate": o["claimed_rate"],
             "disagreements": o["disagreements"],
             "mean_steps": o["mean_steps"],
+            "injected_errors": o["injected_errors"],
+            "runs_with_injected_errors": o["runs_with_injected_errors"],
+            "recovered": o["recovered"],
             "wall_seconds": s["meta"]["wall_seconds"],
             "failures": [f"{f['instance']}: {f['reason']}" for f in s["failures"]],
         }
