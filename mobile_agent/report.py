@@ -33,9 +33,10 @@ main{padding:16px 24px;max-width:1200px}
 .step h2{font-size:16px;margin:0 0 8px}
 .row{display:flex;gap:16px;flex-wrap:wrap}
 .shots{display:flex;gap:8px}
-figure{margin:0;position:relative;width:180px}
-figure img{width:180px;display:block;border:1px solid #ccd}
-figure svg{position:absolute;left:0;top:0;width:180px;height:100%;pointer-events:none}
+figure{margin:0;width:180px}
+.shot{position:relative;width:180px;line-height:0}
+.shot img{width:100%;display:block;box-sizing:border-box;border:1px solid #ccd}
+.shot svg{position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none}
 figcaption{font-size:11px;color:#667;text-align:center}
 .roles{flex:1;min-width:320px;font-size:13px}
 .role{border-left:3px solid #8aa;padding:2px 8px;margin:6px 0}
@@ -228,7 +229,8 @@ def render_report(run_dir: Path, events: list[dict[str, Any]], result: dict[str,
             dsize = size or [shot["data"].get("width"), shot["data"].get("height")]
             overlay = _marker(points or [], dsize, kind) if phase == "before" else ""
             shots.append(
-                f'<figure><img alt="step {n} {phase}" src="{url}">{overlay}<figcaption>{phase}</figcaption></figure>'
+                f'<figure><div class="shot"><img alt="step {n} {phase}" src="{url}">{overlay}</div>'
+                f"<figcaption>{phase}</figcaption></figure>"
             )
         blocks = "".join(_role_block(e) for e in evs)
         out.append(
