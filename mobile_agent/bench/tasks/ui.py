@@ -71,10 +71,6 @@ def open_app(label: str) -> OpenApp:
     return OpenApp(label, PKG[label])
 
 
-def _field_ready(pkg: str, key: str, where: Callable[[Screen], bool]) -> Callable[[Ctx], bool]:
-    return lambda ctx: where(ctx.screen)
-
-
 class FillField(Fill):
     """Fill a field on a screen; when the field is off screen (under the keyboard), reveal it."""
 
