@@ -111,7 +111,9 @@ class AgentConfig(BaseSettings):
     notetaker: bool = True
     settle_timeout_s: float = Field(default=3.0, ge=0)
     settle_interval_s: float = Field(default=0.05, ge=0)
-    change_threshold: float = Field(default=0.001, ge=0, le=1)
+    # Share of the screen that must differ for an action to count as having changed it: above a
+    # blinking cursor (~0.017%), below one typed or deleted character (~0.04%).
+    change_threshold: float = Field(default=0.0002, ge=0, le=1)
     worker_retries: int = Field(default=2, ge=0, le=10)
     manager_retries: int = Field(default=2, ge=0, le=10)
     loop_threshold: int = Field(default=3, ge=2)

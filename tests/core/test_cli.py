@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import WifiOracle, adb_shell
+from core_support import WifiOracle, adb_shell
 
 from mobile_agent.cli import build_parser, main
 from mobile_agent.llm.stub_server import ScriptedResponder, StubChatServer

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WifiOracle, adb_shell
+from core_support import WifiOracle, adb_shell
 
 from mobile_agent.agent import Agent
 from mobile_agent.bus import Bus, EventType
