@@ -194,14 +194,37 @@ Action = Annotated[
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
 
 ACTION_NAMES = (
-    "click", "long_press", "swipe", "type", "key", "system_button", "open", "wait", "answer", "ask", "terminate",
+    "click",
+    "long_press",
+    "swipe",
+    "type",
+    "key",
+    "system_button",
+    "open",
+    "wait",
+    "answer",
+    "ask",
+    "terminate",
 )
 _ALIASES = {
-    "tap": "click", "press": "click", "left_click": "click",
-    "longpress": "long_press", "long_click": "long_press", "long-press": "long_press",
-    "scroll": "swipe", "drag": "swipe", "input": "type", "type_text": "type", "write": "type",
-    "open_app": "open", "launch": "open", "button": "system_button", "navigate": "system_button",
-    "done": "terminate", "finish": "terminate", "stop": "terminate",
+    "tap": "click",
+    "press": "click",
+    "left_click": "click",
+    "longpress": "long_press",
+    "long_click": "long_press",
+    "long-press": "long_press",
+    "scroll": "swipe",
+    "drag": "swipe",
+    "input": "type",
+    "type_text": "type",
+    "write": "type",
+    "open_app": "open",
+    "launch": "open",
+    "button": "system_button",
+    "navigate": "system_button",
+    "done": "terminate",
+    "finish": "terminate",
+    "stop": "terminate",
 }
 _FIELD_ALIASES = {
     "coordinate": ("coordinate", "coordinates", "point", "position", "start", "start_coordinate", "from"),

@@ -33,9 +33,20 @@ class VirtualFS:
     """Files and directories kept in dicts; directories are implied by `mkdir` or by files."""
 
     DEFAULT_DIRS = (
-        "/", "/sdcard", "/sdcard/Download", "/sdcard/DCIM", "/sdcard/Pictures", "/sdcard/Documents",
-        "/data", "/data/local", "/data/local/tmp", "/system", "/system/bin", "/storage",
-        "/storage/emulated", "/storage/emulated/0",
+        "/",
+        "/sdcard",
+        "/sdcard/Download",
+        "/sdcard/DCIM",
+        "/sdcard/Pictures",
+        "/sdcard/Documents",
+        "/data",
+        "/data/local",
+        "/data/local/tmp",
+        "/system",
+        "/system/bin",
+        "/storage",
+        "/storage/emulated",
+        "/storage/emulated/0",
     )
 
     def __init__(self) -> None:
@@ -74,7 +85,7 @@ class VirtualFS:
             raise FSError(f"{path}: No such file or directory")
         prefix = p.rstrip("/") + "/"
         names = {
-            q[len(prefix):].split("/", 1)[0]
+            q[len(prefix) :].split("/", 1)[0]
             for q in list(self.files) + list(self.dirs)
             if q.startswith(prefix) and q != p
         }
