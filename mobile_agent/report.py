@@ -65,6 +65,16 @@ def _data_url(path: Path) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _verified(result: dict[str, Any]) -> str:
+    """The external verdict (a benchmark's device-state check), if any, beside the agent's claim."""
+    score = result.get("verified")
+    if score is None:
+        return "not verified (the status above is the agent's own claim)"
+    verdict = "passed" if float(score) >= 1.0 else "failed"
+    detail = result.get("verified_detail") or ""
+    return escape(f"verified: {verdict} (score {float(score):g}){' · ' + detail if detail else ''}")
+
+
 def _marker(points: list[list[int]], size: list[int] | None, kind: str) -> str:
     """An SVG overlay in device coordinates: a ring at a tap, an arrow for a swipe."""
     if not points or not size:
@@ -186,7 +196,7 @@ def render_report(run_dir: Path, events: list[dict[str, Any]], result: dict[str,
         ("Device", escape(str(result.get("device", "-")))),
         (
             "Verified",
-            escape(str(result.get("verified"))) if result.get("verified") is not None else "not verified",
+            _verified(result),
         ),
         (
             "Time",

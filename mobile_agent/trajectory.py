@@ -95,6 +95,23 @@ class TrajectoryWriter:
         return self.run_dir
 
 
+def mark_verified(run_dir: str | Path, score: float, detail: str = "") -> None:
+    """Record an external verdict (a benchmark's check of the device state) in a finished run.
+
+    Updates result.json's `verified` (0..1; the agent's own claim stays beside it) and
+    re-renders report.html so the page shows it too.
+    """
+    path = Path(run_dir) / "result.json"
+    body = json.loads(path.read_text(encoding="utf-8"))
+    body["verified"] = float(score)
+    if detail:
+        body["verified_detail"] = detail
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+    from mobile_agent.report import write_report
+
+    write_report(Path(run_dir))
+
+
 def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
     """The events of a run directory (a torn last line is skipped)."""
     events: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Task, TaskSetupError
 from mobile_agent.bench.report import summarize, write_html, write_json
 from mobile_agent.bench.tasks import ALL_TASKS
+from mobile_agent.trajectory import mark_verified
 
 RESULTS = "results.jsonl"
 
@@ -177,6 +178,9 @@ async def run_one(
         verified = float(await task.is_successful(adb, answer=answer))
     except Exception as exc:
         verified, reason = 0.0, f"{reason}; verifier error: {type(exc).__name__}: {exc}"
+    if run_dir is not None:
+        with contextlib.suppress(OSError, ValueError):
+            mark_verified(run_dir, verified, f"read from the device state by {task.name}")
     injected = 0
     if token is not None:
         sess = oracle.unregister(token)

@@ -34,3 +34,8 @@ async def test_smoke_all_verified(tmp_path, mode: str) -> None:
             and r["run_dir"]
             and (__import__("pathlib").Path(r["run_dir"]) / "events.jsonl").is_file()
         )
+        # the benchmark's verdict is recorded in the run directory beside the agent's claim
+        run = __import__("pathlib").Path(r["run_dir"])
+        result = json.loads((run / "result.json").read_text())
+        assert result["verified"] == 1.0 and result["claimed_success"] is True
+        assert "verified: passed" in (run / "report.html").read_text()
