@@ -476,6 +476,7 @@ class VirtualPhone:
             return False
         if y < STATUS_H:
             return False
+        self.top_screen().pop("select_all", None)  # a tap outside the keyboard drops a selection
         tree = self._window()
         target = hit(tree, x, y)
         if target is None:
@@ -521,6 +522,8 @@ class VirtualPhone:
                     target.click(x, y)
             elif target.on_long_click is not None:
                 target.on_long_click()
+                if isinstance(target, EditText) and target.text:
+                    self.top_screen()["select_all"] = target.key  # as Android: long press selects
             self._changed()
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> None:
@@ -572,7 +575,10 @@ class VirtualPhone:
         field = self._focused_field()
         if field is not None and not field.multiline:
             text = text.replace("\n", " ")
-        s["fields"][key] = str(s["fields"].get(key, "")) + text
+        if s.pop("select_all", None) == key:
+            s["fields"][key] = text  # typing over a selection replaces it
+        else:
+            s["fields"][key] = str(s["fields"].get(key, "")) + text
         self._changed()
 
     def _focused_field(self) -> EditText | None:
@@ -614,7 +620,10 @@ class VirtualPhone:
             s = self.top_screen()
             k = s.get("focus")
             if k and not s.get("dialog"):
-                s["fields"][k] = str(s["fields"].get(k, ""))[:-1]
+                if s.pop("select_all", None) == k:
+                    s["fields"][k] = ""
+                else:
+                    s["fields"][k] = str(s["fields"].get(k, ""))[:-1]
         elif code == keycodes.TAB:
             self._focus_next()
         elif code in keycodes.CHARS:

@@ -49,6 +49,7 @@ LIGHT: dict[str, RGB] = {
     "divider": (222, 224, 230),
     "field": (233, 236, 242),
     "field_focus": (220, 230, 250),
+    "selection": (168, 199, 250),
     "error": (198, 40, 40),
     "appbar": (250, 250, 252),
     "bubble_in": (230, 234, 241),
@@ -77,6 +78,7 @@ DARK: dict[str, RGB] = {
     "divider": (58, 60, 66),
     "field": (44, 47, 54),
     "field_focus": (40, 58, 90),
+    "selection": (52, 92, 150),
     "error": (242, 139, 130),
     "appbar": (18, 18, 21),
     "bubble_in": (48, 51, 58),
@@ -198,7 +200,11 @@ def _text(d: ImageDraw.ImageDraw, v: TextView, box: Rect, th: dict[str, RGB]) ->
     y = t
     if not (isinstance(v, EditText) and v.multiline):
         y = t + max(0, (b - t - total) // 2)
+    selection = isinstance(v, EditText) and v.selected and bool(v.text)
     for line in lines:
+        if selection:  # the long-press selection, highlighted as Android does
+            w = int(d.textlength(line, font=font))
+            d.rectangle((l - 2, y + 4, l + w + 2, y + lh - 4), fill=th.get("selection", (174, 203, 250)))
         if v.align_text == "center":
             d.text(((l + r) // 2, y + lh // 2), line, font=font, fill=color, anchor="mm")
         elif v.align_text == "right":

@@ -112,6 +112,8 @@ class App:
             hint=hint,
             multiline=multiline,
             focused=s.get("focus") == key,
+            # long-pressed text is selected (highlighted); typing replaces it, DEL clears it
+            selected=s.get("select_all") == key and bool(s["fields"].get(key)),
             on_focus=lambda: self.focus_on(s, key),
             on_submit=on_submit,
             rid=self.rid(key),
