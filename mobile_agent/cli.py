@@ -149,7 +149,7 @@ class TerminalHuman:
 
 _FIXES = {
     "model_unavailable": (
-        "Start a model server (e.g. `python -m serving launch gui-owl-7b`, or `vllm serve mPLUG/GUI-Owl-7B "
+        "Start a model server (e.g. `python -m serving launch --profile gui-owl-7b`, or `vllm serve mPLUG/GUI-Owl-7B "
         "--served-model-name gui-owl-7b`) or point --base-url / MOBILE_AGENT_BASE_URL at one; "
         "`mobile-agent doctor` checks the endpoint."
     ),
@@ -166,6 +166,8 @@ async def _run(args: argparse.Namespace) -> int:
     from mobile_agent.config import ConfigError, load_config
     from mobile_agent.progress import ProgressPrinter
 
+    if not args.instruction.strip():
+        raise UsageError('the instruction is empty: say what to do, e.g. mobile-agent run "Turn on Wi-Fi"')
     console = _console()
     try:
         config = load_config(
@@ -190,10 +192,9 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         device, owned = await connect(args.device)
     except DeviceError as exc:
-        fix = (
-            _FIXES["device_not_found"] if isinstance(exc, DeviceNotFound) else "Check `mobile-agent doctor`."
-        )
-        raise UsageError(f"cannot use the device: {exc}\n{fix}") from None
+        # DeviceNotFound messages already say how to attach a phone; others point at the doctor
+        fix = "" if isinstance(exc, DeviceNotFound) else "\nCheck `mobile-agent doctor`."
+        raise UsageError(f"cannot use the device: {exc}{fix}") from None
     human = TerminalHuman(console) if sys.stdin.isatty() and not args.quiet else None
     agent = Agent(device, config=config, human=human)
     agent.subscribe(ProgressPrinter(console, quiet=args.quiet, verbose=args.verbose))
@@ -228,6 +229,15 @@ async def _run(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------- others
 
 
+def _cell(value: Any) -> str:
+    """A table cell: a (width, height) pair as 1080x2400, nothing as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}x{value[1]}"
+    return str(value)
+
+
 async def _devices(args: argparse.Namespace) -> int:
     discovery = _load("mobile_agent.device.discovery", "devices")
     try:
@@ -246,7 +256,7 @@ async def _devices(args: argparse.Namespace) -> int:
 
     table = Table("serial", *[k for k in rows[0] if k != "serial"])
     for row in rows:
-        table.add_row(str(row.get("serial", "")), *[str(v) for k, v in row.items() if k != "serial"])
+        table.add_row(str(row.get("serial", "")), *[_cell(v) for k, v in row.items() if k != "serial"])
     console.print(table)
     return EXIT_OK
 

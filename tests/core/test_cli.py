@@ -67,6 +67,12 @@ def test_bad_settings_exit_2(capsys: Any) -> None:
     assert "MOBILE_AGENT_MAX_STEPS" in capsys.readouterr().err
 
 
+def test_empty_instruction_exit_2_before_touching_a_device(capsys: Any) -> None:
+    assert main(["run", "   ", "--device", "127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "instruction is empty" in err and "device" not in err
+
+
 def test_parser_has_the_contract_options() -> None:
     parser = build_parser()
     args = parser.parse_args(
