@@ -309,6 +309,7 @@ class Scheduler:
             max_steps=task.max_steps,
             max_seconds=task.max_seconds,
             human_timeout_s=self.settings.human_timeout_s,
+            adb_server=(self.settings.adb_host, self.settings.adb_port),
         )
         healthy: bool | None = None
         try:

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mobile_agent.device.adb_host import adb_server_address
+
 
 class ApiSettings(BaseSettings):
     """Every knob of `mobile-agent serve`; each one can be set as `MOBILE_AGENT_<NAME>`."""
@@ -32,8 +34,14 @@ class ApiSettings(BaseSettings):
     device_allowlist: str = Field(
         default="", description="Comma-separated serials this server may use (default: every adb device)."
     )
-    adb_host: str = "127.0.0.1"
-    adb_port: int = 5037
+    adb_host: str = Field(
+        default_factory=lambda: adb_server_address()[0],
+        description="adb server host (default: ADB_SERVER_SOCKET / ANDROID_ADB_SERVER_HOST, else 127.0.0.1).",
+    )
+    adb_port: int = Field(
+        default_factory=lambda: adb_server_address()[1],
+        description="adb server port (default: ADB_SERVER_SOCKET / ANDROID_ADB_SERVER_PORT, else 5037).",
+    )
     base_url: str | None = Field(
         default=None, description="Model endpoint checked by /healthz (default: the agent's setting)."
     )

@@ -32,6 +32,7 @@ class TaskContext:
     max_steps: int
     max_seconds: float
     human_timeout_s: float = 600.0
+    adb_server: tuple[str, int] | None = None  # (host, port); None: found from the environment
 
 
 @dataclass
@@ -95,7 +96,7 @@ def to_outcome(result: Any) -> TaskOutcome:
 
 
 async def agent_runner(ctx: TaskContext) -> Any:
-    """The real runner: the multi-agent `Agent` on the leased device (it connects by serial)."""
+    """The real runner: the multi-agent `Agent` on the leased device, through the API's adb server."""
     from mobile_agent.agent import Agent
     from mobile_agent.config import load_config
 
@@ -105,12 +106,20 @@ async def agent_runner(ctx: TaskContext) -> Any:
         # the API's channel times out first and says so; this is the runner's backstop
         human_timeout_s=ctx.human_timeout_s + 5,
     )
-    agent = Agent(ctx.serial, config=config, human=ctx.human)
-    return await agent.run(
-        ctx.task.instruction,
-        bus=ctx.bus,
-        out_dir=ctx.out_dir,
-        max_steps=ctx.max_steps,
-        max_seconds=ctx.max_seconds,
-        cancel=ctx.cancel,
-    )
+    from mobile_agent.device.adb import AdbDevice
+
+    host, port = ctx.adb_server or (None, None)
+    # Not opened here: the Agent opens it inside the run, so a device error is a recorded failure.
+    device = AdbDevice(ctx.serial, adb_host=host, adb_port=port)
+    agent = Agent(device, config=config, human=ctx.human)
+    try:
+        return await agent.run(
+            ctx.task.instruction,
+            bus=ctx.bus,
+            out_dir=ctx.out_dir,
+            max_steps=ctx.max_steps,
+            max_seconds=ctx.max_seconds,
+            cancel=ctx.cancel,
+        )
+    finally:
+        await device.close()

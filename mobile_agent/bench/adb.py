@@ -14,15 +14,18 @@ from typing import Any
 
 import adbutils
 
+from mobile_agent.device.adb_host import adb_server_address
+
 ROW_RE = re.compile(r"^Row: \d+ ", re.MULTILINE)
 
 
 class AdbShell:
     """An async facade over one adbutils device (`serial`), for setup and verification."""
 
-    def __init__(self, serial: str, *, host: str = "127.0.0.1", port: int = 5037) -> None:
+    def __init__(self, serial: str, *, host: str | None = None, port: int | None = None) -> None:
         self.serial = serial
-        self._client = adbutils.AdbClient(host=host, port=port)
+        default_host, default_port = adb_server_address()
+        self._client = adbutils.AdbClient(host=host or default_host, port=port or default_port)
         self._dev: Any = self._client.device(serial)
         self._size: tuple[int, int] | None = None
 

@@ -351,4 +351,7 @@ def _snapshot(phone: Any) -> dict[str, Any]:
 def _disconnect(serial: str) -> None:
     import adbutils
 
-    adbutils.AdbClient(host="127.0.0.1", port=5037).disconnect(serial)
+    from mobile_agent.device.adb_host import adb_server_address
+
+    host, port = adb_server_address()
+    adbutils.AdbClient(host=host, port=port).disconnect(serial)

@@ -1,8 +1,9 @@
-"""The ADB implementation of the `Device` protocol, on adbutils.
+"""The ADB implementation of the `Device` protocol.
 
-adbutils is synchronous, so every call runs in a worker thread (`asyncio.to_thread`) with a
-socket timeout: the event loop never blocks, and a phone that goes away gives
-`DeviceDisconnected` within the timeout instead of a hang. Each public method is one adb
+Shell round trips (every action, screenshots, UI dumps) go through `adb_host.run_service`, an
+asyncio client of the adb server; adbutils, synchronous and run in worker threads, does the
+rest (connecting, device states, uiautomator2). Every call has a timeout: the event loop never
+blocks, and a phone that goes away gives `DeviceDisconnected` instead of a hang. Each public method is one adb
 shell round trip where Android allows it (typing 40 ASCII characters is one call).
 """
 
@@ -19,8 +20,10 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import adbutils
+from adbutils.errors import AdbConnectionError
 from PIL import Image, UnidentifiedImageError
 
+from mobile_agent.device.adb_host import AdbServerError, adb_server_address, run_service
 from mobile_agent.device.base import (
     AppNotFound,
     DeviceDisconnected,
@@ -223,8 +226,8 @@ class AdbDevice:
         self,
         serial: str | None = None,
         *,
-        adb_host: str = "127.0.0.1",
-        adb_port: int = 5037,
+        adb_host: str | None = None,
+        adb_port: int | None = None,
         connect: bool = True,
         text_method: TextMethod = "auto",
         timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -232,13 +235,14 @@ class AdbDevice:
         if text_method not in ("auto", "adb_keyboard", "u2", "input"):
             raise ValueError(f"text_method must be auto, adb_keyboard, u2 or input, got {text_method!r}")
         self.serial = serial or ""
-        self.adb_host = adb_host
-        self.adb_port = adb_port
+        default_host, default_port = adb_server_address()
+        self.adb_host = adb_host or default_host
+        self.adb_port = adb_port or default_port
         self.text_method: TextMethod = text_method
         self.timeout_s = timeout_s
         self.shell_calls = 0
         self._connect = connect
-        self._client = adbutils.AdbClient(host=adb_host, port=adb_port, socket_timeout=timeout_s)
+        self._client = adbutils.AdbClient(host=self.adb_host, port=self.adb_port, socket_timeout=timeout_s)
         self._dev: adbutils.AdbDevice | None = None
         self._size: tuple[int, int] | None = None
         self._launchable: dict[str, str] | None = None
@@ -256,20 +260,26 @@ class AdbDevice:
             await self._run(self._open_sync)
         return self
 
+    def _no_server(self, exc: BaseException) -> DeviceNotFound:
+        return DeviceNotFound(
+            f"cannot talk to the adb server at {self.adb_host}:{self.adb_port}: {exc}. "
+            "Is adb installed? Start it with `adb start-server` (ADB_SERVER_SOCKET or "
+            "ANDROID_ADB_SERVER_HOST/PORT point elsewhere)."
+        )
+
     def _attached(self) -> list[tuple[str, str]]:
         try:
             return [(d.serial, d.state) for d in self._client.list()]
         except (adbutils.AdbError, OSError) as exc:
-            raise DeviceNotFound(
-                f"cannot talk to the adb server at {self.adb_host}:{self.adb_port}: {exc}. "
-                "Is adb installed? Start it with `adb start-server`."
-            ) from exc
+            raise self._no_server(exc) from exc
 
     def _open_sync(self) -> None:
         serial = self.serial or os.environ.get("ANDROID_SERIAL", "")
         if serial and self._connect and looks_like_tcp_serial(serial):
             try:
                 out = self._client.connect(serial, timeout=min(self.timeout_s, 10.0))
+            except AdbConnectionError as exc:
+                raise self._no_server(exc) from exc
             except (adbutils.AdbError, OSError) as exc:
                 raise DeviceNotFound(f"`adb connect {serial}` failed: {exc}") from exc
             if "connected to" not in out:
@@ -360,31 +370,26 @@ class AdbDevice:
             return DeviceError(f"device {self.serial} is unauthorized. {self._state_fix('unauthorized')}")
         return DeviceError(f"device {self.serial}: {what} failed: {text}")
 
-    def _shell_sync(self, cmd: str, timeout_s: float, binary: bool) -> str | bytes:
+    async def shell_bytes(self, cmd: str, *, timeout_s: float | None = None) -> bytes:
+        """Run one shell command line and return its raw output bytes (one async round trip)."""
         if self._dev is None:
-            self._open_sync()
-        assert self._dev is not None
+            await self.open()
         self.shell_calls += 1
         try:
-            if binary:
-                return self._dev.shell(cmd, timeout=timeout_s, encoding=None)
-            return self._dev.shell(cmd, timeout=timeout_s)
-        except (adbutils.AdbError, OSError) as exc:
+            return await run_service(
+                self.serial,
+                f"shell:{cmd}",
+                host=self.adb_host,
+                port=self.adb_port,
+                timeout_s=timeout_s or self.timeout_s,
+            )
+        except (AdbServerError, OSError, TimeoutError) as exc:
             raise self._map_error(exc, f"`{cmd[:60]}`") from exc
 
     async def shell(self, cmd: str, *, timeout_s: float | None = None) -> str:
-        """Run one shell command line on the device and return its output (stripped)."""
-        t = timeout_s or self.timeout_s
-        out = await self._run(lambda: self._shell_sync(cmd, t, False), t)
-        assert isinstance(out, str)
-        return out
-
-    async def shell_bytes(self, cmd: str, *, timeout_s: float | None = None) -> bytes:
-        """Run one shell command line and return its raw output bytes."""
-        t = timeout_s or self.timeout_s
-        out = await self._run(lambda: self._shell_sync(cmd, t, True), t)
-        assert isinstance(out, bytes)
-        return out
+        """Run one shell command line on the device and return its output (trailing space stripped)."""
+        out = await self.shell_bytes(cmd, timeout_s=timeout_s)
+        return out.decode("utf-8", errors="replace").rstrip()
 
     @staticmethod
     def _check_output(out: str, what: str) -> None:
@@ -625,8 +630,8 @@ def _u2_importable() -> bool:
 async def connect_device(
     serial: str | None = None,
     *,
-    adb_host: str = "127.0.0.1",
-    adb_port: int = 5037,
+    adb_host: str | None = None,
+    adb_port: int | None = None,
     text_method: TextMethod = "auto",
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> AdbDevice:

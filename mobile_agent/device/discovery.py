@@ -9,6 +9,7 @@ from typing import Any
 import adbutils
 
 from mobile_agent.device.adb import parse_wm_size
+from mobile_agent.device.adb_host import adb_server_address
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,14 @@ def _summarise(client: adbutils.AdbClient, serial: str, state: str, timeout_s: f
 
 
 def list_devices(
-    adb_host: str = "127.0.0.1", adb_port: int = 5037, timeout_s: float = 5.0
+    adb_host: str | None = None, adb_port: int | None = None, timeout_s: float = 5.0
 ) -> list[DeviceSummary]:
     """Every device the adb server lists (offline/unauthorized ones too), probed in one shell call each.
 
     Raises `ConnectionError` with a fix when the adb server cannot be reached.
     """
+    default_host, default_port = adb_server_address()
+    adb_host, adb_port = adb_host or default_host, adb_port or default_port
     client = adbutils.AdbClient(host=adb_host, port=adb_port, socket_timeout=timeout_s)
     try:
         attached = client.list()
@@ -62,7 +65,7 @@ def list_devices(
 
 
 async def alist_devices(
-    adb_host: str = "127.0.0.1", adb_port: int = 5037, timeout_s: float = 5.0
+    adb_host: str | None = None, adb_port: int | None = None, timeout_s: float = 5.0
 ) -> list[DeviceSummary]:
     """`list_devices` without blocking the event loop (for the HTTP API)."""
     return await asyncio.to_thread(list_devices, adb_host, adb_port, timeout_s)

@@ -15,6 +15,7 @@ from typing import Any
 import adbutils
 
 from mobile_agent.device.adb import AdbDevice
+from mobile_agent.device.adb_host import adb_server_address
 from mobile_agent.device.base import DeviceError
 from mobile_agent.device.text_input import ADB_KEYBOARD_IME, U2_KEYBOARD_IME
 
@@ -197,10 +198,12 @@ async def run_doctor(
     model: str | None = None,
     api_key: str | None = None,
     *,
-    adb_host: str = "127.0.0.1",
-    adb_port: int = 5037,
+    adb_host: str | None = None,
+    adb_port: int | None = None,
 ) -> list[Check]:
     """Every check, in order: adb binary, adb server, device, screen capture, keyboard, model."""
+    default_host, default_port = adb_server_address()
+    adb_host, adb_port = adb_host or default_host, adb_port or default_port
     checks = [await asyncio.to_thread(_adb_binary)]
     server = await asyncio.to_thread(_adb_server, adb_host, adb_port)
     checks.append(server)
