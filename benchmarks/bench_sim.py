@@ -3,7 +3,9 @@
     python benchmarks/bench_sim.py [--rounds 30] [--phones 16]
 
 - screenshot(): adbutils `screenshot()` round trip (screencap -p over shell:, PNG decode)
-- tap -> changed frame: `input tap` on a launcher icon, then screenshots until the frame differs
+- tap -> changed frame: `input tap` on a launcher icon, then screenshots until the frame differs,
+  through adbutils and through the framework's own async adb client (`device/adb_host.py`;
+  adbutils sleeps 10 ms whenever it closes a connection, twice per call)
 - N phones in one process: every phone screenshotted concurrently, per-call latency
 - memory per phone: RSS growth of this process per started (and rendered) phone
 """
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import resource
 import statistics
 import sys
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import adbutils
 
+from mobile_agent.device.adb_host import run_service
 from mobile_agent.sim import SimServer, connect_adb
 
 
@@ -89,6 +93,39 @@ def bench_one(rounds: int) -> None:
             adbutils.adb.disconnect(serial)
 
 
+async def _driver_rounds(serial: str, x: int, y: int, rounds: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {"shot": [], "tap": [], "changed": []}
+    for _ in range(rounds):
+        await run_service(serial, "shell:input keyevent HOME")
+        t0 = time.perf_counter()
+        before = await run_service(serial, "shell:screencap -p")
+        out["shot"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        await run_service(serial, f"shell:input tap {x} {y}")
+        out["tap"].append(time.perf_counter() - t0)
+        while await run_service(serial, "shell:screencap -p") == before:
+            if time.perf_counter() - t0 > 5:
+                break
+        out["changed"].append(time.perf_counter() - t0)
+    return out
+
+
+def bench_driver(rounds: int) -> None:
+    """The same measures through the framework's async adb host-protocol client."""
+    with SimServer(port=0) as sim:
+        serial = sim.serials[0]
+        connect_adb(serial)
+        try:
+            d = adbutils.adb.device(serial)
+            x, y = icon_center(d, sim.phones[0].labels()["com.android.settings"])
+            got = asyncio.run(_driver_rounds(serial, x, y, rounds))
+            show("driver: screencap -p (right after a key event)", got["shot"])
+            show("driver: `input tap` round trip", got["tap"])
+            show("driver: `input tap` -> changed frame", got["changed"])
+        finally:
+            adbutils.adb.disconnect(serial)
+
+
 def timed(func: object) -> float:
     t0 = time.perf_counter()
     func()  # type: ignore[operator]
@@ -145,6 +182,7 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=16)
     args = parser.parse_args()
     bench_one(args.rounds)
+    bench_driver(args.rounds)
     bench_many(args.phones, max(3, args.rounds // 5))
 
 
