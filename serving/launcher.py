@@ -7,6 +7,7 @@ answers, the model is listed, and a one-token chat completion comes back.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
@@ -226,37 +227,10 @@ def check_endpoint(
 ) -> EndpointStatus:
     """Probe a server: reachable, `model` listed by /v1/models, a tiny chat completion answered.
 
-    Never raises for server-side problems; the status says what failed.
+    Never raises for server-side problems; the status says what failed. Blocking: inside an event
+    loop, await `acheck_endpoint` instead.
     """
-    status = EndpointStatus(base_url=_v1_url(base_url), model=model)
-    v1 = status.base_url
-    try:
-        with httpx.Client(timeout=timeout, headers=_headers(api_key)) as client:
-            resp = client.get(f"{v1}/models")
-            status.reachable = True
-            if resp.status_code != 200:
-                status.error = f"GET /v1/models answered {resp.status_code}: {resp.text[:200]}"
-                return status
-            status.models = _models_from(resp)
-            status.model_listed = model in status.models
-            if not status.model_listed:
-                status.error = f"model {model!r} is not served; the server lists {status.models}"
-                return status
-            t0 = time.perf_counter()
-            resp = client.post(f"{v1}/chat/completions", json=_chat_body(model))
-            status.latency_s = time.perf_counter() - t0
-            if resp.status_code != 200:
-                status.error = f"chat completion answered {resp.status_code}: {resp.text[:200]}"
-                return status
-            status.reply = _reply_from(resp)
-            status.answered = True
-    except httpx.TimeoutException:
-        status.error = f"no answer within {timeout:g} s"
-    except httpx.TransportError as exc:
-        status.error = f"cannot reach {v1}: {exc}"
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        status.error = f"unusable answer from the server: {exc}"
-    return status
+    return asyncio.run(acheck_endpoint(base_url, model, api_key, timeout))
 
 
 async def acheck_endpoint(
@@ -265,7 +239,7 @@ async def acheck_endpoint(
     api_key: str | None = None,
     timeout: float = 5,  # noqa: ASYNC109 - the same signature as check_endpoint
 ) -> EndpointStatus:
-    """`check_endpoint` for callers inside an event loop."""
+    """Probe a server (see `check_endpoint`) without blocking the event loop."""
     status = EndpointStatus(base_url=_v1_url(base_url), model=model)
     v1 = status.base_url
     try:

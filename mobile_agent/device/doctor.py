@@ -133,12 +133,12 @@ async def _keyboard_check(device: AdbDevice) -> Check:
         )
 
 
-def _probe_endpoint(base_url: str, model: str, api_key: str | None) -> Any:
+async def _probe_endpoint(base_url: str, model: str, api_key: str | None) -> Any:
     try:
-        from serving.launcher import check_endpoint
+        from serving.launcher import acheck_endpoint
     except ImportError:
         return None
-    return check_endpoint(base_url, model, api_key=api_key, timeout=10)
+    return await acheck_endpoint(base_url, model, api_key=api_key, timeout=10)
 
 
 async def _model_check(base_url: str, model: str | None, api_key: str | None) -> Check:
@@ -146,7 +146,7 @@ async def _model_check(base_url: str, model: str | None, api_key: str | None) ->
         f"Start the model server (e.g. `python -m serving launch`), or check --base-url ({base_url})."
     )
     if model:
-        status = await asyncio.to_thread(_probe_endpoint, base_url, model, api_key)
+        status = await _probe_endpoint(base_url, model, api_key)
         if status is not None:
             if status.ok:
                 return Check("model endpoint", True, status.summary())
