@@ -38,6 +38,13 @@ class UsageError(Exception):
     """A setup problem; the message says what to do."""
 
 
+def escape(text: str) -> str:
+    """Text for rich markup: brackets in messages, answers and paths print as themselves."""
+    from rich.markup import escape as _escape
+
+    return _escape(text)
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -212,12 +219,15 @@ async def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     style = {"succeeded": "bold green", "failed": "bold red"}.get(result.status, "bold yellow")
-    console.print(f"[{style}]{result.status}[/] after {result.steps} step(s): {result.reason}", markup=True)
+    # the reason, answer and paths are the model's or the user's text: never rich markup
+    console.print(
+        f"[{style}]{escape(result.status)}[/] after {result.steps} step(s): {escape(str(result.reason))}"
+    )
     if result.answer is not None:
-        console.print(f"[bold]Answer:[/] {result.answer}")
+        console.print(f"[bold]Answer:[/] {escape(str(result.answer))}")
     if result.run_dir is not None:
-        console.print(f"Run directory: {result.run_dir}")
-        console.print(f"Report: {result.run_dir / 'report.html'}")
+        console.print(f"Run directory: {escape(str(result.run_dir))}")
+        console.print(f"Report: {escape(str(result.run_dir / 'report.html'))}")
     if result.ok:
         return EXIT_OK
     if result.error in SETUP_ERRORS and result.steps <= 1:
@@ -256,7 +266,9 @@ async def _devices(args: argparse.Namespace) -> int:
 
     table = Table("serial", *[k for k in rows[0] if k != "serial"])
     for row in rows:
-        table.add_row(str(row.get("serial", "")), *[_cell(v) for k, v in row.items() if k != "serial"])
+        table.add_row(
+            escape(str(row.get("serial", ""))), *[escape(_cell(v)) for k, v in row.items() if k != "serial"]
+        )
     console.print(table)
     return EXIT_OK
 
@@ -299,9 +311,9 @@ async def _doctor(args: argparse.Namespace) -> int:
         console = _console()
         for row in rows:
             mark = "[green]ok[/]  " if row.get("ok") else "[red]FAIL[/]"
-            console.print(f"{mark} {row.get('name')}: {row.get('detail', '')}")
+            console.print(f"{mark} {escape(str(row.get('name')))}: {escape(str(row.get('detail', '')))}")
             if not row.get("ok") and row.get("fix"):
-                console.print(f"       fix: {row.get('fix')}")
+                console.print(f"       fix: {escape(str(row.get('fix')))}")
     return EXIT_OK if all(r.get("ok") for r in rows) else EXIT_FAILED
 
 
@@ -356,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     except UsageError as exc:
-        _console().print(f"[bold red]error:[/] {exc}")
+        _console().print(f"[bold red]error:[/] {escape(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
