@@ -627,12 +627,13 @@ def cmd_am(ctx: Ctx, args: list[str]) -> int:
     if sub in ("start", "start-activity"):
         return _am_start(ctx, rest)
     if sub == "force-stop":
-        if not rest:
+        pkgs = [a for a in rest if not a.startswith("-")]
+        if not pkgs:
             ctx.error(
                 "Exception occurred while executing 'force-stop':\njava.lang.IllegalArgumentException: Argument expected after \"force-stop\""
             )
             return 255
-        _force_stop(ctx, [a for a in rest if not a.startswith("-")][-1])
+        _force_stop(ctx, pkgs[-1])
         return 0
     if sub == "broadcast":
         return _am_broadcast(ctx, rest)

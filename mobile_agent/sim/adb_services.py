@@ -153,7 +153,7 @@ class PhoneServices:
                 if text in ("exit", "logout") or text.startswith("exit "):
                     code = (
                         int(text.split()[1])
-                        if text.startswith("exit ") and text.split()[1].isdigit()
+                        if text.startswith("exit ") and text.split()[1].isdecimal()
                         else shell.status
                     )
                     if v2:

@@ -578,7 +578,11 @@ def _count_arg(args: list[str], default: int = 10) -> tuple[int, list[str]]:
     it = iter(args)
     for a in it:
         if a == "-n":
-            n = int(next(it, str(default)).lstrip("+-") or default)
+            value = next(it, str(default))
+            digits = value.lstrip("+-")
+            if digits and not digits.isdecimal():
+                raise FSError(f"not integer: {value}")  # toybox's message; exit status 1
+            n = int(digits or default)
         elif re.fullmatch(r"-n?\d+", a):
             n = int(a.lstrip("-n"))
         else:

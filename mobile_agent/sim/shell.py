@@ -409,6 +409,7 @@ class Shell:
         """Run a whole command line; never raises."""
         chunks: list[tuple[int, bytes]] = []
         self.hang = False
+        line = _valid_text(line)
         if len(line) > MAX_LINE:
             chunks.append((2, f"{SHELL}: line too long\n".encode()))
             self.status = 2
@@ -647,6 +648,21 @@ class Shell:
             fs = self.phone.fs
             old = fs.read(path) if fs.exists(path) else b""
             fs.write(path, old + data)
+
+
+def _valid_text(text: str) -> str:
+    """Lone surrogates (bytes decoded with surrogateescape, JSON escapes) as U+FFFD, the way the
+    ADB layer decodes bytes that are not UTF-8: output is always encodable."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def split_words(text: str) -> list[str]:

@@ -142,6 +142,8 @@ async def _send(stream: AdbStream, out: _Out, phone: Any, spec: str) -> None:
         mode = int(mode_text)
     except ValueError:
         mode = 0o100644
+    if not 0 <= mode <= 0o177777:  # not a mode_t: a STAT or LIST of the file could not be packed
+        mode = 0o100644
     parts: list[bytes] = []
     total = 0
     mtime = int(time.time())
@@ -161,8 +163,7 @@ async def _send(stream: AdbStream, out: _Out, phone: Any, spec: str) -> None:
             raise SyncAbort(f"unexpected {cmd!r} during SEND")
     if mode & 0o170000 == 0o120000:  # symlink: store the target as the file's content
         mode = 0o100644
-    if not mode & 0o170000:
-        mode |= 0o100000
+    mode = 0o100000 | (mode & 0o7777)  # adbd creates a regular file, whatever type the host sent
     with phone.lock:
         fs = phone.fs
         try:

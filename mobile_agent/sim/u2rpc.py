@@ -108,6 +108,8 @@ def _all_nodes(root: ET.Element) -> list[ET.Element]:
 
 def find_nodes(root: ET.Element, sel: dict[str, Any]) -> list[ET.Element]:
     """Every node a selector (with child/sibling chains) matches, in document order."""
+    if not isinstance(sel, dict):
+        raise RpcError(-32602, "Invalid params: selector expected")
     parents = {child: parent for parent in root.iter() for child in parent}
     matched = [n for n in _all_nodes(root) if node_matches(n, sel)]
     chain = list(zip(sel.get("childOrSibling") or [], sel.get("childOrSiblingSelector") or [], strict=False))
@@ -498,7 +500,7 @@ class U2Rpc:
             return func(*params)
         except RpcError:
             raise
-        except (TypeError, ValueError, KeyError, IndexError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
             raise RpcError(-32602, f"Invalid params: {exc}") from exc
         except ET.ParseError as exc:
             raise RpcError(-32001, f"java.lang.IllegalStateException: bad hierarchy: {exc}") from exc
