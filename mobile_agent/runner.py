@@ -45,6 +45,7 @@ from mobile_agent.bus import Bus, EventType
 from mobile_agent.config import AgentConfig
 from mobile_agent.coords import Frame, image_tokens, prepare_image
 from mobile_agent.device.base import Device, DeviceDisconnected, DeviceError, DeviceNotFound
+from mobile_agent.device.keys import UnknownKey
 from mobile_agent.device.settle import frame_difference
 from mobile_agent.human import HumanChannel, HumanReply, HumanRequest, HumanTimeout
 from mobile_agent.llm.base import (
@@ -229,6 +230,11 @@ def _kind(exc: BaseException) -> str:
 
 
 _RECOVERABLE_DEVICE = ("AppNotFound", "TextInputUnavailable")
+
+
+def _recoverable(exc: DeviceError) -> bool:
+    """A device error caused by the action itself (an unknown app or key name): the step fails, not the task."""
+    return type(exc).__name__ in _RECOVERABLE_DEVICE or isinstance(exc.__cause__, UnknownKey)
 
 
 class Runner:
@@ -881,7 +887,7 @@ class Runner:
                 t0 = time.perf_counter()
                 points = await self._execute(action, screen.frame)
             except (ActionError, DeviceError) as exc:
-                if isinstance(exc, DeviceError) and type(exc).__name__ not in _RECOVERABLE_DEVICE:
+                if isinstance(exc, DeviceError) and not _recoverable(exc):
                     raise
                 self.bus.publish(
                     EventType.ACTION_FAILED, {"action": action.to_json(), "error": str(exc)}, step=step
