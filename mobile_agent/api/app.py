@@ -11,16 +11,20 @@ GET /v1/devices, GET /healthz, GET /openapi.json, and the viewer pages GET / and
 
 import asyncio
 import contextlib
+import math
 import secrets
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, unquote
 
 import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
 from fastapi import Path as PathParam
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -52,6 +56,28 @@ from .worker import TaskRunner, agent_runner
 VIEWER_DIR = Path(__file__).parent / "viewer"
 TOKEN_COOKIE = "mobile_agent_token"
 TASK_ID = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Task id")]
+SQL_INT_MAX = 2**63 - 1  # offsets and sequence numbers beyond it mean "past the end"
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with what JSON cannot carry made printable: NaN and infinities, lone surrogates."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _header_text(value: str) -> str:
+    """A header value as text: HTTP servers decode header bytes as latin-1, clients send UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _iso(ts: float | None) -> str | None:
@@ -113,6 +139,14 @@ def create_app(
     app.state.store = store
     app.state.pool = pool
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, also when the input it echoes is not valid JSON (NaN, lone surrogates)."""
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": _json_safe(jsonable_encoder(exc.errors()))},
+        )
+
     def scheduler_of(request: Request) -> Scheduler:
         return request.app.state.scheduler  # type: ignore[no-any-return]
 
@@ -124,14 +158,18 @@ def create_app(
         expected = settings.api_token
         return bool(candidate) and secrets.compare_digest(str(candidate).encode(), str(expected).encode())
 
+    def cookie_token(request: Request) -> str | None:
+        value = request.cookies.get(TOKEN_COOKIE)
+        return unquote(value) if value is not None else None
+
     def require_token(
         request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
     ) -> None:
         if not settings.api_token:
             return
-        if creds is not None and token_ok(creds.credentials):
+        if creds is not None and token_ok(_header_text(creds.credentials)):
             return
-        if token_ok(request.cookies.get(TOKEN_COOKIE)):
+        if token_ok(cookie_token(request)):
             return
         wrong = creds is not None or TOKEN_COOKIE in request.cookies
         detail = "wrong bearer token" if wrong else "missing bearer token (Authorization: Bearer TOKEN)"
@@ -232,7 +270,9 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=settings.page_size_limit)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> TaskPage:
-        items, total = await store.run(store.list_tasks, status=status_, limit=limit, offset=offset)
+        items, total = await store.run(
+            store.list_tasks, status=status_, limit=limit, offset=min(offset, SQL_INT_MAX)
+        )
         scheduler = scheduler_of(request)
         return TaskPage(items=[view(r, scheduler) for r in items], total=total, limit=limit, offset=offset)
 
@@ -255,7 +295,7 @@ def create_app(
         after: Annotated[int | None, Query(ge=0, description="Resume after this seq")] = None,
     ) -> Response:
         rec = await get_record(task_id)
-        start = max(last_event_id or 0, after or 0)
+        start = min(max(last_event_id or 0, after or 0), SQL_INT_MAX)
         if rec.status in TERMINAL and start > 0:
             last = await store.run(store.last_seq, task_id)
             if start >= last:  # 204 tells an EventSource to stop reconnecting
@@ -380,10 +420,12 @@ def create_app(
                 return HTMLResponse("<h1>401</h1><p>Wrong token.</p>", status_code=401)
             target = request.url.remove_query_params("token")
             redirect = RedirectResponse(str(target.path) + (f"?{target.query}" if target.query else ""), 303)
-            redirect.set_cookie(TOKEN_COOKIE, query_token, httponly=True, samesite="strict", path="/")
+            redirect.set_cookie(
+                TOKEN_COOKIE, quote(query_token, safe=""), httponly=True, samesite="strict", path="/"
+            )
             return redirect
-        if settings.api_token and not token_ok(request.cookies.get(TOKEN_COOKIE)):
-            header = request.headers.get("authorization", "")
+        if settings.api_token and not token_ok(cookie_token(request)):
+            header = _header_text(request.headers.get("authorization", ""))
             if not (header.lower().startswith("bearer ") and token_ok(header[7:].strip())):
                 return HTMLResponse(
                     "<h1>401</h1><p>This server needs a token: open this page with <code>?token=...</code>.</p>",
