@@ -277,6 +277,9 @@ def parse_action_text(text: str) -> tuple[Any, str]:
     m = _TOOL_CALL.search(text)
     body = m.group(1) if m else text
     obj, reason = extract_action_object(body)
+    if obj is None and m is not None:
+        # a closing tag inside the JSON's strings (text to type) cut the block short
+        obj, _ = extract_action_object(text[m.start(1) :])
     if obj is None:
         return None, reason
     try:
