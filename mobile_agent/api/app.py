@@ -234,7 +234,7 @@ def create_app(
         """Queue a task; 201 with its id. It starts as soon as a matching device is free."""
         scheduler = scheduler_of(request)
         req: TaskCreateBase = body
-        if req.device and pool.get(req.device) is None:
+        if req.device is not None and pool.get(req.device) is None:
             await pool.refresh()
             if pool.get(req.device) is None:
                 known = [d.serial for d in pool.devices()]

@@ -79,3 +79,12 @@ def test_non_ascii_token(tmp_path: Path) -> None:
         assert "token" not in str(r.url) and r.history[0].status_code == 303
         assert c.get("/v1/tasks").status_code == 200  # the cookie alone authorises
         assert c.get("/", params={"token": "tök"}).status_code == 401
+
+
+def test_empty_device_is_refused(tmp_path: Path) -> None:
+    """`"device": ""` names no known device: a 422, not a task queued forever for serial ''."""
+    with make_server(tmp_path) as srv, httpx.Client(base_url=srv.url) as c:
+        r = c.post("/v1/tasks", json={"instruction": "x", "device": ""})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["loc"] == ["body", "device"]
+        assert c.get("/v1/tasks").json()["total"] == 0
