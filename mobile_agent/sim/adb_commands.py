@@ -128,7 +128,7 @@ def cmd_input(ctx: Ctx, args: list[str]) -> int:
             ctx.error(f"Error: Unknown command: {sub}")
             ctx.error(INPUT_USAGE)
             return 1
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: inf / 1e999 as a coordinate
         ctx.error(f"Error: Invalid arguments for command: {sub}")
         ctx.error(INPUT_USAGE)
         return 1

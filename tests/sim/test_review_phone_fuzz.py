@@ -114,3 +114,11 @@ def test_u2_bad_params_are_invalid_params(vphone: VirtualPhone, request_json: st
     reply = json.loads(_handle_jsonrpc(U2Rpc(vphone), request_json.encode()))
     assert reply["error"]["code"] == -32602, reply
     assert reply["error"]["message"].startswith("Invalid params")
+
+
+@pytest.mark.parametrize("line", ["input tap inf 5", "input tap 1e999 1", "input swipe 1 1 2 2 Infinity"])
+def test_input_infinite_coordinates_are_invalid_arguments(vphone: VirtualPhone, line: str) -> None:
+    r = Shell(vphone).run(line)
+    assert r.code == 1
+    assert r.stderr.startswith(b"Error: Invalid arguments for command: ")
+    assert b"OverflowError" not in r.merged
