@@ -99,9 +99,14 @@ def cmd_echo(ctx: Ctx, args: list[str]) -> int:
         escapes = "e" in args[0] or (escapes and "E" not in args[0])
         args = args[1:]
     text = " ".join(args)
-    if escapes:
-        text = text.encode("utf-8").decode("unicode_escape", errors="replace")
-    ctx.print(text, end="\n" if newline else "")
+    if not escapes:
+        ctx.print(text, end="\n" if newline else "")
+        return 0
+    # unicode_escape reads bytes as Latin-1: map those chars back to the bytes they came from
+    # (UTF-8 text stays UTF-8, `\xNN` is the raw byte), anything wider as UTF-8.
+    decoded = text.encode("utf-8").decode("unicode_escape", errors="replace")
+    ctx.out += b"".join(bytes([ord(ch)]) if ord(ch) < 256 else ch.encode("utf-8") for ch in decoded)
+    ctx.out += b"\n" if newline else b""
     return 0
 
 
@@ -425,11 +430,28 @@ def cmd_cp(ctx: Ctx, args: list[str]) -> int:
 
 
 def cmd_mv(ctx: Ctx, args: list[str]) -> int:
-    code = cmd_cp(ctx, args)
-    if code == 0:
-        _, paths = _flags(args, "f")
-        for s in paths[:-1]:
-            ctx.fs.remove(ctx.path(s))
+    _, paths = _flags(args, "fnv")
+    if len(paths) < 2:
+        ctx.error("mv: Needs 2 arguments")
+        return 1
+    *srcs, dst = paths
+    code = 0
+    for s in srcs:
+        src, target = ctx.path(s), ctx.path(dst)
+        if ctx.fs.is_dir(target):
+            target = posixpath.join(target, posixpath.basename(src))
+        if target == src:  # moving a file onto itself must not delete it
+            ctx.error(f"mv: '{s}' and '{dst}' are the same file")
+            code = 1
+            continue
+        try:
+            data = ctx.fs.read(src)
+            st = ctx.fs.stat(src)
+            ctx.fs.write(target, data, mode=st.mode, mtime=st.mtime)
+            ctx.fs.remove(src)
+        except FSError as exc:
+            ctx.error(f"mv: {exc}")
+            code = 1
     return code
 
 

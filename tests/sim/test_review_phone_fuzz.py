@@ -122,3 +122,28 @@ def test_input_infinite_coordinates_are_invalid_arguments(vphone: VirtualPhone, 
     assert r.code == 1
     assert r.stderr.startswith(b"Error: Invalid arguments for command: ")
     assert b"OverflowError" not in r.merged
+
+
+@pytest.mark.parametrize(
+    "move", ["mv /sdcard/same /sdcard/same", "mv /sdcard/same /sdcard/", "cd /sdcard; mv same ./same"]
+)
+def test_mv_onto_itself_keeps_the_file(vphone: VirtualPhone, move: str) -> None:
+    sh = Shell(vphone)
+    sh.run("echo keep > /sdcard/same")
+    r = sh.run(move)
+    assert r.code == 1 and b"are the same file" in r.stderr
+    assert Shell(vphone).run("cat /sdcard/same").stdout == b"keep\n"
+
+
+def test_mv_moves_a_file_into_a_directory(vphone: VirtualPhone) -> None:
+    sh = Shell(vphone)
+    sh.run("echo moved > /sdcard/tomove")
+    assert sh.run("mv /sdcard/tomove /sdcard/Documents").code == 0
+    assert sh.run("cat /sdcard/Documents/tomove").stdout == b"moved\n"
+    assert sh.run("ls /sdcard/tomove").code != 0
+
+
+def test_echo_e_keeps_utf8_text(vphone: VirtualPhone) -> None:
+    r = Shell(vphone).run("echo -e 'café\\t日本'")
+    assert r.stdout == "café\t日本\n".encode()
+    assert Shell(vphone).run("echo -ne '\\x41\\xff'").stdout == b"A\xff"
