@@ -14,8 +14,11 @@ import contextlib
 import importlib
 import inspect
 import json
+import os
+import select
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -148,10 +151,39 @@ class TerminalHuman:
         from mobile_agent.human import HumanReply
 
         if request.kind == "confirm":
-            text = await asyncio.to_thread(input, f"{request.prompt} Allow? [y/N] ")
+            text = await self._ask(f"{request.prompt} Allow? [y/N] ")
             return HumanReply(text=text.strip(), approved=text.strip().lower() in ("y", "yes"))
-        text = await asyncio.to_thread(input, f"The agent asks: {request.prompt}\n> ")
+        text = await self._ask(f"The agent asks: {request.prompt}\n> ")
         return HumanReply(text=text.strip(), approved=bool(text.strip()))
+
+    async def _ask(self, prompt: str) -> str:
+        """One line from the terminal; the prompt goes to stderr (stdout may carry --json).
+
+        The read stops when the run is cancelled (Ctrl-C at the prompt), so the process can exit
+        instead of waiting for Enter on a blocked input() thread.
+        """
+        self.console.print(prompt, end="", markup=False, highlight=False, soft_wrap=True)
+        if os.name == "nt":  # pragma: no cover - select() does not poll consoles on Windows
+            return await asyncio.to_thread(input)
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(_read_line, sys.stdin.fileno(), stop)
+        finally:
+            stop.set()
+
+
+def _read_line(fd: int, stop: threading.Event) -> str:
+    """A line from fd, polling so that `stop` ends the wait; end of input reads as an empty line."""
+    data = b""
+    while not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if not ready:
+            continue
+        chunk = os.read(fd, 4096)
+        if not chunk or b"\n" in chunk:
+            return (data + chunk).split(b"\n", 1)[0].decode(errors="replace")
+        data += chunk
+    return ""
 
 
 _FIXES = {
