@@ -244,6 +244,10 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGTERM, cancel.set)
     try:
         result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge)
+    except OSError as exc:  # device and model trouble end as a result; this is the run directory
+        raise UsageError(
+            f"cannot write the run directory under {config.runs_dir}: {exc}\nPass --out with a folder you can write to."
+        ) from None
     finally:
         if owned:
             with contextlib.suppress(Exception):
