@@ -122,11 +122,20 @@ class Agent:
     ) -> RunResult:
         """Run one task to its end and return how it ended (never raises for device/model trouble).
 
+        Raises ValueError for an empty instruction or a budget below 1 step / 0 seconds.
+
         `out_dir` is the run directory itself (created); default `config.runs_dir/<new name>`.
         The bus is closed at the end, which ends its live streams.
         """
         if not instruction or not instruction.strip():
             raise ValueError("the instruction is empty")
+        # budgets as the settings take them (0 must not fall back to the default budget)
+        if max_steps is not None and (
+            isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1
+        ):
+            raise ValueError(f"max_steps must be a whole number of at least 1, got {max_steps!r}")
+        if max_seconds is not None and not max_seconds > 0:  # also NaN
+            raise ValueError(f"max_seconds must be more than 0, got {max_seconds!r}")
         bus = bus if bus is not None else Bus()
         if out_dir is not None:
             run_dir = Path(out_dir)
