@@ -72,6 +72,20 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+ERROR_RESPONSES: dict[int, str] = {
+    400: "The body is not valid JSON",
+    401: "Missing or wrong bearer token",
+    404: "No such task (or screenshot)",
+    409: "The task is in a state that does not allow this",
+    503: "The task store is down",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route answers besides 422."""
+    return {code: {"description": ERROR_RESPONSES[code]} for code in codes}
+
+
 def _header_text(value: str) -> str:
     """A header value as text: HTTP servers decode header bytes as latin-1, clients send UTF-8."""
     try:
@@ -229,6 +243,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Submit a task",
+        responses=_errors(400, 401),
     )
     async def create_task(body: TaskCreate, request: Request, response: Response) -> TaskCreated:  # type: ignore[valid-type]
         """Queue a task; 201 with its id. It starts as soon as a matching device is free."""
@@ -261,7 +276,14 @@ def create_app(
         response.headers["Location"] = f"/v1/tasks/{rec.id}"
         return TaskCreated(id=rec.id, status="queued")
 
-    @app.get("/v1/tasks", response_model=TaskPage, dependencies=auth, tags=["tasks"], summary="List tasks")
+    @app.get(
+        "/v1/tasks",
+        response_model=TaskPage,
+        dependencies=auth,
+        tags=["tasks"],
+        summary="List tasks",
+        responses=_errors(401),
+    )
     async def list_tasks(
         request: Request,
         status_: Annotated[
@@ -276,7 +298,13 @@ def create_app(
         scheduler = scheduler_of(request)
         return TaskPage(items=[view(r, scheduler) for r in items], total=total, limit=limit, offset=offset)
 
-    @app.get("/v1/tasks/{task_id}", response_model=TaskView, dependencies=auth, tags=["tasks"])
+    @app.get(
+        "/v1/tasks/{task_id}",
+        response_model=TaskView,
+        dependencies=auth,
+        tags=["tasks"],
+        responses=_errors(401, 404),
+    )
     async def get_task(task_id: TASK_ID, request: Request) -> TaskView:
         return view(await get_record(task_id), scheduler_of(request))
 
@@ -286,7 +314,11 @@ def create_app(
         tags=["tasks"],
         summary="Task events as Server-Sent Events",
         response_class=Response,
-        responses={200: {"content": {"text/event-stream": {}}}, 204: {"description": "Nothing more"}},
+        responses={
+            200: {"content": {"text/event-stream": {}}},
+            204: {"description": "Nothing more"},
+            **_errors(401, 404),
+        },
     )
     async def task_events(
         task_id: TASK_ID,
@@ -311,7 +343,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         response_class=FileResponse,
-        responses={200: {"content": {"image/png": {}}}},
+        responses={200: {"content": {"image/png": {}}}, **_errors(401, 404)},
         summary="A step's screenshot (PNG)",
     )
     async def screenshot(
@@ -335,6 +367,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Cancel a task (queued: at once; running: within one step)",
+        responses=_errors(401, 404, 409),
     )
     async def cancel_task(task_id: TASK_ID, request: Request) -> TaskAction:
         rec = await get_record(task_id)
@@ -350,6 +383,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Answer a pending question or confirmation",
+        responses=_errors(400, 401, 404, 409),
     )
     async def reply(task_id: TASK_ID, body: ReplyBody, request: Request) -> TaskAction:
         await get_record(task_id)
@@ -361,11 +395,23 @@ def create_app(
 
     # devices and health ------------------------------------------------------------------
 
-    @app.get("/v1/devices", response_model=list[DeviceView], dependencies=auth, tags=["devices"])
+    @app.get(
+        "/v1/devices",
+        response_model=list[DeviceView],
+        dependencies=auth,
+        tags=["devices"],
+        responses=_errors(401),
+    )
     async def devices() -> list[DeviceView]:
         return [DeviceView(**d.public()) for d in pool.devices()]  # type: ignore[arg-type]
 
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Store, adb and model reachability")
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        tags=["health"],
+        summary="Store, adb and model reachability",
+        responses={503: {"model": Health, "description": ERROR_RESPONSES[503]}},
+    )
     async def healthz(request: Request) -> JSONResponse:
         scheduler = scheduler_of(request)
         store_ok: dict[str, Any] = {"ok": True}
