@@ -198,6 +198,10 @@ _FIXES = {
     ),
     "config": "Fix the settings above (flags or MOBILE_AGENT_* environment variables).",
 }
+_LOCAL_MODEL_FIX = (
+    "Pass --model with the folder of a downloaded GUI-Owl (Qwen2.5-VL-family) checkpoint, or a hub id already in "
+    'the cache; `pip install -e ".[local]"` installs torch and transformers. See docs/serving.md.'
+)
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -267,7 +271,10 @@ async def _run(args: argparse.Namespace) -> int:
     if result.ok:
         return EXIT_OK
     if result.error in SETUP_ERRORS and result.steps <= 1:
-        console.print(f"[bold]What to do:[/] {_FIXES[result.error]}")
+        fix = _FIXES[result.error]
+        if result.error == "model_unavailable" and config.backend == "local":  # no model server involved
+            fix = _LOCAL_MODEL_FIX
+        console.print(f"[bold]What to do:[/] {escape(fix)}")
         return EXIT_USAGE
     return EXIT_FAILED
 
