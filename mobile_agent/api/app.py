@@ -57,6 +57,7 @@ VIEWER_DIR = Path(__file__).parent / "viewer"
 TOKEN_COOKIE = "mobile_agent_token"
 TASK_ID = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Task id")]
 SQL_INT_MAX = 2**63 - 1  # offsets and sequence numbers beyond it mean "past the end"
+ECHO_CHARS = 200  # a 422 echoes at most this much of a string it refused
 
 
 def _json_safe(value: Any) -> Any:
@@ -155,10 +156,17 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        """FastAPI's 422, also when the input it echoes is not valid JSON (NaN, lone surrogates)."""
+        """FastAPI's 422, also when the input it echoes is not valid JSON (NaN, lone surrogates);
+        a long refused string is echoed cut short (a 1 MB instruction is not sent back whole)."""
+        errors = []
+        for err in exc.errors():
+            value = err.get("input")
+            if isinstance(value, str) and len(value) > ECHO_CHARS:
+                err = {**err, "input": f"{value[:ECHO_CHARS]}... ({len(value)} characters)"}
+            errors.append(err)
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"detail": _json_safe(jsonable_encoder(exc.errors()))},
+            content={"detail": _json_safe(jsonable_encoder(errors))},
         )
 
     def scheduler_of(request: Request) -> Scheduler:

@@ -88,3 +88,14 @@ def test_empty_device_is_refused(tmp_path: Path) -> None:
         assert r.status_code == 422, r.text
         assert r.json()["detail"][0]["loc"] == ["body", "device"]
         assert c.get("/v1/tasks").json()["total"] == 0
+
+
+def test_long_refused_input_is_not_echoed_whole(tmp_path: Path) -> None:
+    """A 1 MB instruction is refused with a short 422 that still names the field and the limit."""
+    with make_server(tmp_path) as srv, httpx.Client(base_url=srv.url) as c:
+        r = c.post("/v1/tasks", json={"instruction": "x" * 1_000_000})
+        assert r.status_code == 422
+        assert len(r.content) < 2000, len(r.content)
+        (err,) = r.json()["detail"]
+        assert err["loc"] == ["body", "instruction"] and "2000" in err["msg"]
+        assert err["input"].endswith("(1000000 characters)")
