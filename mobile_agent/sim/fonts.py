@@ -72,9 +72,15 @@ def get_font(size: int, bold: bool = False) -> Font:
     return ImageFont.truetype(path, size)
 
 
+MAX_MEASURE = 100_000
+
+
 @functools.lru_cache(maxsize=8192)
 def text_width(text: str, size: int, bold: bool = False) -> int:
     """Advance width of one line of text in pixels (cached: layout measures the same strings)."""
+    if len(text) > MAX_MEASURE:  # Pillow refuses strings over a million characters
+        step = range(0, len(text), MAX_MEASURE)
+        return sum(text_width(text[i : i + MAX_MEASURE], size, bold) for i in step)
     font = get_font(size, bold)
     return round(font.getlength(text))
 
@@ -134,11 +140,35 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+# Fitting text searches by bisection (widths grow with length) among at most this many characters
+# per pixel, so a very long text costs a few measurements, not one per character.
+MAX_CHARS_PER_PX = 8
+
+
 def ellipsize(text: str, size: int, width: int, bold: bool = False) -> str:
     """One line, cut with an ellipsis to fit `width`."""
     text = text.replace("\n", " ")
     if text_width(text, size, bold) <= width:
         return text
-    while text and text_width(text + "…", size, bold) > width:
-        text = text[:-1]
-    return text + "…"
+    lo, hi = 0, min(len(text), max(1, width) * MAX_CHARS_PER_PX)  # the longest prefix that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid] + "…", size, bold) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
+
+
+def fit_tail(text: str, size: int, width: int, bold: bool = False) -> str:
+    """The longest end of `text` (at least its last character) that fits `width` px."""
+    if len(text) <= 1 or text_width(text, size, bold) <= width:
+        return text
+    lo, hi = max(1, len(text) - max(1, width) * MAX_CHARS_PER_PX), len(text) - 1
+    while lo < hi:  # the first start index whose tail fits
+        mid = (lo + hi) // 2
+        if text_width(text[mid:], size, bold) <= width:
+            hi = mid
+        else:
+            lo = mid + 1
+    return text[lo:]

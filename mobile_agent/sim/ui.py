@@ -544,9 +544,7 @@ class EditText(TextView):
             t = self.display_text().replace("\n", " ")
             if not self.focused:
                 return [fonts.ellipsize(t, self.size, inner, self.bold)]
-            while len(t) > 1 and fonts.text_width(t, self.size, self.bold) > inner - 8:
-                t = t[1:]  # a focused field scrolls to keep the cursor (at the end) visible
-            return [t]
+            return [fonts.fit_tail(t, self.size, inner - 8, self.bold)]  # scrolled to the cursor at the end
         return fonts.wrap(self.display_text(), self.size, inner, self.bold, self.max_lines)
 
     def measure(self, width: int) -> int:

@@ -7,10 +7,11 @@ import struct
 
 import pytest
 
-from mobile_agent.sim import SimServer
+from mobile_agent.sim import SimServer, fonts
 from mobile_agent.sim.phone import VirtualPhone
 from mobile_agent.sim.shell import Shell
 from mobile_agent.sim.u2rpc import U2Rpc, _handle_jsonrpc
+from tests.sim.conftest import center, nodes
 from tests.sim.test_adb_protocol import A_CLSE, A_OKAY, A_OPEN, A_WRTE, RawAdb
 
 
@@ -147,3 +148,43 @@ def test_echo_e_keeps_utf8_text(vphone: VirtualPhone) -> None:
     r = Shell(vphone).run("echo -e 'café\\t日本'")
     assert r.stdout == "café\t日本\n".encode()
     assert Shell(vphone).run("echo -ne '\\x41\\xff'").stdout == b"A\xff"
+
+
+def _focus_contacts_search(phone: VirtualPhone) -> None:
+    phone.start_activity("com.android.contacts")
+    field = next(n for n in nodes(phone.dump_hierarchy()) if n.get("class", "").endswith("EditText"))
+    phone.tap(*center(field))
+
+
+def test_long_focused_text_is_fitted_with_few_measurements(monkeypatch: pytest.MonkeyPatch) -> None:
+    phone = VirtualPhone(0)
+    _focus_contacts_search(phone)
+    phone.input_text("word " * 1000)  # 5,000 characters: was one measurement per character (~10 s)
+    calls = 0
+    real = fonts.text_width
+
+    def counting(text: str, size: int, bold: bool = False) -> int:
+        nonlocal calls
+        calls += 1
+        return real(text, size, bold)
+
+    monkeypatch.setattr(fonts, "text_width", counting)
+    phone.screenshot()
+    assert calls < 200
+    assert fonts.ellipsize("word " * 1000, 42, 500) == real_ellipsize_reference("word " * 1000, 42, 500)
+
+
+def real_ellipsize_reference(text: str, size: int, width: int) -> str:
+    while text and fonts.text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def test_a_million_characters_in_a_field_do_not_break_screenshots() -> None:
+    phone = VirtualPhone(0)
+    _focus_contacts_search(phone)
+    phone.input_text("x" * 1_000_001)  # Pillow measures at most 1,000,000 characters at once
+    img = phone.screenshot()
+    assert img.size == (1080, 2400)
+    phone.key(4)
+    assert phone.screenshot_png()
