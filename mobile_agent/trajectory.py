@@ -8,6 +8,7 @@ cancelled run leaves a complete directory too.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -88,7 +89,7 @@ class TrajectoryWriter:
             write_report(self.run_dir)
         except Exception as exc:  # a report bug must not lose the run; leave a minimal page
             (self.run_dir / "report.html").write_text(
-                f"<!doctype html><meta charset=utf-8><title>run</title><p>report failed: {exc!r}</p>",
+                f"<!doctype html><meta charset=utf-8><title>run</title><p>report failed: {html.escape(repr(exc))}</p>",
                 encoding="utf-8",
             )
         self.finished = True
