@@ -206,7 +206,10 @@ class U2Rpc:
             self.phone.tap(int(x), int(y))
 
     def _wait(self, sel: dict[str, Any], timeout_ms: Any, present: bool) -> bool:
-        deadline = time.monotonic() + min(float(timeout_ms or 0) / 1000.0, MAX_WAIT_S)
+        wait_s = float(timeout_ms or 0) / 1000.0
+        if not wait_s >= 0:  # NaN (JSON allows it) would never reach the deadline
+            wait_s = 0.0
+        deadline = time.monotonic() + min(wait_s, MAX_WAIT_S)
         while True:
             found = select(self._root(), sel) is not None
             if found == present:

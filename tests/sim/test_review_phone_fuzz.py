@@ -188,3 +188,21 @@ def test_a_million_characters_in_a_field_do_not_break_screenshots() -> None:
     assert img.size == (1080, 2400)
     phone.key(4)
     assert phone.screenshot_png()
+
+
+@pytest.mark.parametrize("method", ["waitForExists", "waitUntilGone"])
+def test_u2_wait_with_nan_timeout_returns(vphone: VirtualPhone, method: str) -> None:
+    import threading
+
+    sel = (
+        {"text": "no such text"} if method == "waitForExists" else {"className": "android.widget.FrameLayout"}
+    )
+    body = json.dumps({"id": 1, "method": method, "params": [sel, float("nan")]}).encode()
+    replies: list[bytes] = []
+    worker = threading.Thread(
+        target=lambda: replies.append(_handle_jsonrpc(U2Rpc(vphone), body)), daemon=True
+    )
+    worker.start()
+    worker.join(10)  # it looped forever, holding one of the sim's worker threads
+    assert not worker.is_alive()
+    assert json.loads(replies[0])["result"] is False
