@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_SERVER = "http://127.0.0.1:8080"
@@ -83,10 +84,10 @@ def _ask(console: Console, event: dict[str, Any]) -> dict[str, Any] | None:
     """Read a reply for a human.requested event from the keyboard (None: leave it)."""
     data = event.get("data") or {}
     kind, prompt = data.get("kind", "question"), data.get("prompt", "")
-    console.print(f"[bold yellow]The agent asks[/] ({kind}): {prompt}")
+    console.print(f"[bold yellow]The agent asks[/] ({escape(str(kind))}): {escape(str(prompt))}")
     try:
         if kind == "confirm":
-            answer = console.input("Approve? [y/N] ").strip().lower()
+            answer = console.input("Approve? \\[y/N] ").strip().lower()
             return {"text": answer, "approve": answer in ("y", "yes")}
         return {"text": console.input("Your answer: ")}
     except EOFError:
@@ -153,7 +154,7 @@ def submit(
             if r.status_code != 201:
                 raise ClientError(_explain(r))
             task_id = r.json()["id"]
-            console.print(f"submitted [bold]{task_id}[/]  {server}/tasks/{task_id}")
+            console.print(f"submitted [bold]{escape(task_id)}[/]  {escape(server)}/tasks/{escape(task_id)}")
             if not follow:
                 return EXIT_OK
             printer = _printer(console)
@@ -167,24 +168,25 @@ def submit(
                     if reply is not None:
                         rr = client.post(f"/v1/tasks/{task_id}/reply", json=reply)
                         if rr.status_code != 200:
-                            console.print(f"[red]reply refused:[/] {_explain(rr)}")
+                            console.print(f"[red]reply refused:[/] {escape(_explain(rr))}")
             task = _final(client, task_id)
             if finished.get("status") and task["status"] not in TERMINAL:
                 task.update(status=finished["status"], reason=finished.get("reason"))
     except ClientError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_USAGE
     except httpx.HTTPError as exc:
         console.print(
-            f"[red]error:[/] cannot reach the API at {server}: {exc}. Is `mobile-agent serve` running?"
+            f"[red]error:[/] cannot reach the API at {escape(server)}: {escape(str(exc))}. "
+            "Is `mobile-agent serve` running?"
         )
         return EXIT_USAGE
     style = "green" if task["status"] == "succeeded" else "red"
     console.print(
-        f"[bold {style}]{task['status']}[/] after {task['steps']} steps: {task.get('reason') or ''}"
+        f"[bold {style}]{task['status']}[/] after {task['steps']} steps: {escape(task.get('reason') or '')}"
     )
     if task.get("answer"):
-        console.print(f"answer: {task['answer']}")
+        console.print(f"answer: {escape(str(task['answer']))}")
     return EXIT_OK if task["status"] == "succeeded" else EXIT_FAILED
 
 
