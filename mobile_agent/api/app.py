@@ -35,6 +35,7 @@ from mobile_agent import __version__
 
 from .devices import AdbBackend, DevicePool, Lister, Prober
 from .human import NoPendingRequest
+from .limits import BodySizeLimit
 from .scheduler import Scheduler
 from .schemas import (
     DeviceView,
@@ -150,6 +151,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.settings = settings
     app.state.store = store
     app.state.pool = pool

@@ -47,6 +47,9 @@ class ApiSettings(BaseSettings):
     )
     human_timeout_s: float = Field(default=600.0, gt=0, description="How long a task waits for a reply.")
     max_instruction_chars: int = Field(default=2000, ge=1)
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Larger request bodies are refused with 413."
+    )
     default_max_steps: int = Field(default=30, ge=1, le=200)
     max_steps_limit: int = Field(default=200, ge=1, le=200)
     default_max_seconds: float = Field(default=900.0, gt=0)
