@@ -20,6 +20,7 @@ import io
 import json
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from mobile_agent.config import AgentConfig
 from mobile_agent.coords import Frame, image_tokens, prepare_image
 from mobile_agent.device.base import Device, DeviceDisconnected, DeviceError, DeviceNotFound
 from mobile_agent.device.keys import UnknownKey
-from mobile_agent.device.settle import frame_difference
+from mobile_agent.device.settle import frame_difference, wait_until_stable
 from mobile_agent.human import HumanChannel, HumanReply, HumanRequest, HumanTimeout
 from mobile_agent.llm.base import (
     ChatModel,
@@ -171,6 +172,16 @@ def screen_difference(a: Image.Image, b: Image.Image) -> float:
     if a.size != b.size:
         return 1.0
     return frame_difference(_below_status_bar(a), _below_status_bar(b))
+
+
+@dataclass
+class _Shots:
+    """The runner's screenshot call in the shape `wait_until_stable` takes."""
+
+    capture: Callable[[], Awaitable[Image.Image]]
+
+    async def screenshot(self) -> Image.Image:
+        return await self.capture()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,28 +491,28 @@ class Runner:
         counted as settle time; anything still pending after it counts as framework overhead.
         """
         t0 = time.perf_counter()
-        deadline = t0 + self.config.settle_timeout_s
         device_before = self._clock.device_s
-        prev = await self._screenshot()
-        job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, prev, before))
+        jobs: list[asyncio.Future[Screen]] = []
+
+        def prepare(frame: Image.Image) -> None:
+            jobs.append(asyncio.ensure_future(asyncio.to_thread(self._prepare_full, frame, before)))
+
         try:
-            while time.perf_counter() < deadline:
-                await asyncio.sleep(
-                    min(self.config.settle_interval_s, max(0.0, deadline - time.perf_counter()))
-                )
-                cur = await self._screenshot()
-                if frame_difference(prev, cur) <= 0.0:
-                    break
-                prev = cur
-                job = asyncio.ensure_future(asyncio.to_thread(self._prepare_full, cur, before))
+            await wait_until_stable(
+                _Shots(self._screenshot),  # device errors typed, device time counted
+                timeout_s=self.config.settle_timeout_s,
+                interval_s=self.config.settle_interval_s,
+                on_candidate=prepare,
+            )
         except BaseException:
-            job.cancel()
+            for job in jobs:
+                job.cancel()
             raise
         finally:
             # screenshots taken while waiting are settle time, not device-action time
             self._clock.device_s = device_before
             self._clock.settle_s += time.perf_counter() - t0
-        return await job
+        return await jobs[-1]
 
     def _publish_screen(self, step: int, phase: str, screen: Screen) -> None:
         name = f"steps/{step:03d}-{phase}.png"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from PIL import Image, ImageChops
@@ -56,19 +57,28 @@ async def wait_until_stable(
     interval_s: float = 0.05,
     threshold: float = 0.0,
     first: Image.Image | None = None,
+    on_candidate: Callable[[Image.Image], None] | None = None,
 ) -> Image.Image:
     """The screen once two consecutive screenshots match, or the latest one at the timeout.
 
     `first` may be a frame already taken (saves one capture). The comparison runs in a worker
-    thread so the event loop stays free.
+    thread so the event loop stays free. `on_candidate` sees every frame that may turn out to be
+    the one returned (the first, then each that differs from the one before), so a caller can
+    start work on it while the wait goes on; the returned frame is always the last it saw or
+    equal to it.
     """
     deadline = time.monotonic() + timeout_s
     previous = first if first is not None else await device.screenshot()
-    while True:
+    if on_candidate is not None:
+        on_candidate(previous)
+    while time.monotonic() < deadline:
         if interval_s > 0:
             await asyncio.sleep(min(interval_s, max(0.0, deadline - time.monotonic())))
         current = await device.screenshot()
         diff = await asyncio.to_thread(frame_difference, previous, current)
-        if diff <= threshold or time.monotonic() >= deadline:
+        if diff <= threshold:
             return current
         previous = current
+        if on_candidate is not None:
+            on_candidate(current)
+    return previous
