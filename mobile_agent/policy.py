@@ -15,68 +15,29 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mobile_agent.actions import Click, LongPress, Type
+from mobile_agent.device import uitree
+from mobile_agent.device.uitree import Node
 
 PolicyMode = Literal["confirm", "allow", "deny"]
 
-_BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 
-
-@dataclass(frozen=True)
-class UiNode:
-    text: str
-    desc: str
-    resource_id: str
-    cls: str
-    bounds: tuple[int, int, int, int]
-    focused: bool
-    password: bool
-    clickable: bool
-
-    @property
-    def area(self) -> int:
-        x1, y1, x2, y2 = self.bounds
-        return max(0, x2 - x1) * max(0, y2 - y1)
-
-    def contains(self, x: int, y: int) -> bool:
-        x1, y1, x2, y2 = self.bounds
-        return x1 <= x < x2 and y1 <= y < y2
-
-    def label(self) -> str:
-        return " ".join(p for p in (self.text, self.desc) if p).strip()
-
-
-def parse_ui(xml: str) -> list[UiNode]:
-    """Nodes of a uiautomator XML dump (empty on unreadable XML)."""
+def parse_ui(xml: str) -> list[Node]:
+    """Every node of a uiautomator XML dump (empty on unreadable XML)."""
     try:
-        root = ET.fromstring(xml)
+        return list(uitree.parse_ui(xml).walk())
     except ET.ParseError:
         return []
-    nodes = []
-    for el in root.iter("node"):
-        m = _BOUNDS.match(el.get("bounds", ""))
-        if not m:
-            continue
-        nodes.append(
-            UiNode(
-                text=el.get("text", ""),
-                desc=el.get("content-desc", ""),
-                resource_id=el.get("resource-id", ""),
-                cls=el.get("class", ""),
-                bounds=(int(m[1]), int(m[2]), int(m[3]), int(m[4])),
-                focused=el.get("focused") == "true",
-                password=el.get("password") == "true",
-                clickable=el.get("clickable") == "true",
-            )
-        )
-    return nodes
 
 
-def target_label(nodes: list[UiNode], x: int, y: int) -> str:
+def _label(node: Node) -> str:
+    return " ".join(p for p in (node.text, node.desc) if p).strip()
+
+
+def target_label(nodes: list[Node], x: int, y: int) -> str:
     """Text of the element a tap at (x, y) lands on: the smallest node with a label there."""
-    hits = [n for n in nodes if n.contains(x, y)]
-    labelled = [n for n in hits if n.label()]
+    labelled = [n for n in nodes if n.contains(x, y) and _label(n)]
     if labelled:
-        return min(labelled, key=lambda n: n.area).label()
+        return _label(min(labelled, key=lambda n: n.area))
     return ""
 
 
