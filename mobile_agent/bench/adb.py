@@ -14,7 +14,7 @@ from typing import Any
 
 import adbutils
 
-from mobile_agent.device.adb_host import adb_server_address
+from mobile_agent.device.adb_host import adb_server_address, run_service
 
 ROW_RE = re.compile(r"^Row: \d+ ", re.MULTILINE)
 
@@ -25,13 +25,17 @@ class AdbShell:
     def __init__(self, serial: str, *, host: str | None = None, port: int | None = None) -> None:
         self.serial = serial
         default_host, default_port = adb_server_address()
-        self._client = adbutils.AdbClient(host=host or default_host, port=port or default_port)
+        self._host, self._port = host or default_host, port or default_port
+        self._client = adbutils.AdbClient(host=self._host, port=self._port)
         self._dev: Any = self._client.device(serial)
         self._size: tuple[int, int] | None = None
 
     async def shell(self, cmd: str, limit_s: float = 30.0) -> str:
         """Run a shell command on the phone and return its output (stdout and stderr)."""
-        return await asyncio.to_thread(self._dev.shell, cmd, timeout=limit_s)
+        out = await run_service(
+            self.serial, f"shell:{cmd}", host=self._host, port=self._port, timeout_s=limit_s
+        )
+        return out.decode("utf-8", errors="replace").rstrip()
 
     # settings ---------------------------------------------------------------------------------
     async def setting(self, namespace: str, key: str) -> str | None:
