@@ -7,8 +7,7 @@ import io
 import os
 
 import adbutils
-
-from tests.sim.conftest import APPS, find, focus_of
+from sim_support import APPS, find, focus_of
 
 
 def test_shell_and_shell2(device: adbutils.AdbDevice) -> None:

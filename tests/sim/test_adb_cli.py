@@ -9,8 +9,7 @@ import subprocess
 from pathlib import Path
 
 from PIL import Image
-
-from tests.sim.conftest import adb
+from sim_support import adb
 
 
 def test_devices_lists_model_from_banner(serial: str) -> None:

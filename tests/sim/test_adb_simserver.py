@@ -12,9 +12,9 @@ import time
 
 import adbutils
 import pytest
+from sim_support import phone_factory
 
 from mobile_agent.sim import SimServer, connect_adb
-from tests.sim.conftest import REAL_PHONE, phone_factory
 
 
 def test_consecutive_ports_and_seeds() -> None:
@@ -74,9 +74,6 @@ async def test_async_context_manager() -> None:
         writer.close()
 
 
-@pytest.mark.skipif(
-    not REAL_PHONE, reason="the command serves the real VirtualPhone (phone.py not there yet)"
-)
 def test_python_m_sim_runs_until_sigterm() -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import adbutils
+from raw_adb import A_CNXN, A_OKAY, A_OPEN, A_WRTE, RawAdb
+from sim_support import adb, focused_text, open_text_field
 
 from mobile_agent.sim import SimServer
-from tests.sim.conftest import adb, focused_text, open_text_field
-from tests.sim.test_adb_protocol import A_CNXN, A_OKAY, A_OPEN, A_WRTE, RawAdb
 
 
 def still_serving(device: adbutils.AdbDevice) -> None:

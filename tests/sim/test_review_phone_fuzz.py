@@ -6,13 +6,13 @@ import json
 import struct
 
 import pytest
+from raw_adb import A_CLSE, A_OKAY, A_OPEN, A_WRTE, RawAdb
+from sim_support import center, nodes
 
 from mobile_agent.sim import SimServer, fonts
 from mobile_agent.sim.phone import VirtualPhone
 from mobile_agent.sim.shell import Shell
 from mobile_agent.sim.u2rpc import U2Rpc, _handle_jsonrpc
-from tests.sim.conftest import center, nodes
-from tests.sim.test_adb_protocol import A_CLSE, A_OKAY, A_OPEN, A_WRTE, RawAdb
 
 
 @pytest.fixture(scope="module")

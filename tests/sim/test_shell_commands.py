@@ -10,8 +10,7 @@ from typing import Any
 
 import adbutils
 from PIL import Image
-
-from tests.sim.conftest import APPS, center, find, focus_of, focused_text, nodes, open_text_field
+from sim_support import APPS, center, find, focus_of, focused_text, nodes, open_text_field
 
 
 def sh(device: adbutils.AdbDevice, cmd: str) -> tuple[int, str, str]:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import uiautomator2 as u2
 from PIL import Image
+from sim_support import center, find, focus_of, focused_text, open_text_field, phone_factory
 
 from mobile_agent.sim import SimServer, connect_adb
-from tests.sim.conftest import center, find, focus_of, focused_text, open_text_field, phone_factory
 
 
 def recording_factory() -> Any:
