@@ -30,6 +30,20 @@ class ParseFailure:
 
 
 @dataclass(frozen=True)
+class NativeFormatFailure(ParseFailure):
+    """A role answered with GUI-Owl's own `<tool_call>` instead of its sections.
+
+    Such a model only speaks the end-to-end format; multi mode cannot use it, `--mode single` can.
+    """
+
+
+NATIVE_FORMAT_HINT = (
+    "this model answers in GUI-Owl's native tool-call format (<tool_call>) instead of the "
+    "{role}'s ### sections; run it with --mode single (MOBILE_AGENT_MODE=single)"
+)
+
+
+@dataclass(frozen=True)
 class ManagerResult:
     thought: str
     completed: str
@@ -89,6 +103,7 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "completed work",
         "progress",
         "completed subgoals",
+        "completed subgoal",
         "historical operations",
     ),
     "plan": ("plan", "updated plan", "new plan"),
@@ -109,6 +124,7 @@ _HEADER = re.compile(
         (?P<b1>\*\*|__)?\s*
         (?P<name>[A-Za-z][A-Za-z _\-]{0,40})\s*
         (?P<b2>\*\*|__)?\s*
+        (?:\#{1,6}\s*)?            # Mobile-Agent-v3 closes its headers too: "### Plan ###"
         (?P<colon>:)?\s*
         (?P<b3>\*\*|__)?\s*
         (?P<rest>.*)$""",
@@ -334,6 +350,8 @@ def parse_manager(text: str) -> ManagerResult | ParseFailure:
     else:  # no status: a plan that only says "Finished" still counts
         finished = len(plan) == 1 and bool(_FINISHED.match(plan[0]))
     if not finished and not plan:
+        if "plan" not in s and _TOOL_CALL.search(text):
+            return NativeFormatFailure("manager", NATIVE_FORMAT_HINT.format(role="Manager"), text)
         return ParseFailure("manager", "no ### Plan section with at least one numbered subgoal", text)
     subgoal = s.get("subgoal", "").strip()
     subgoal = _plan_items(subgoal)[0] if _plan_items(subgoal) else ""

@@ -7,6 +7,7 @@ import pytest
 from mobile_agent.actions import Click, SystemButton, Terminate, Type
 from mobile_agent.roles.parsing import (
     ManagerResult,
+    NativeFormatFailure,
     NotetakerResult,
     ParseFailure,
     ReflectorResult,
@@ -262,3 +263,110 @@ def test_loads_lenient() -> None:
     assert loads_lenient("{'t': 'it''s'}") == {"t": "its"}
     with pytest.raises(ValueError):
         loads_lenient("{nope}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Mobile-Agent-v3's exact answer format: GUI-Owl was trained on MA3's role prompts, whose headers
+# close with hashes ("### Plan ###"). Spellings: as MA3 writes them, lower case, extra spaces.
+
+MA3_STYLES = ["exact", "lower", "upper-spaced", "four-hashes", "tight"]
+
+
+def ma3(style: str, name: str) -> str:
+    """An MA3 section header in one of the spellings a model may produce."""
+    return {
+        "exact": f"### {name} ###",
+        "lower": f"### {name.lower()} ###",
+        "upper-spaced": f"###   {name.upper()}   ###  ",
+        "four-hashes": f"#### {name} ####",
+        "tight": f"###{name}###",
+    }[style]
+
+
+@pytest.mark.parametrize("style", MA3_STYLES)
+def test_ma3_manager_first_plan(style: str) -> None:
+    text = (
+        f"{ma3(style, 'Thought')}\nWi-Fi is a Settings toggle.\n\n"
+        f"{ma3(style, 'Plan')}\n1. Open Settings\n2. Turn on the Wi-Fi switch\n"
+    )
+    r = parse_manager(text)
+    assert r == ManagerResult(
+        thought="Wi-Fi is a Settings toggle.",
+        completed="",
+        plan=("Open Settings", "Turn on the Wi-Fi switch"),
+        subgoal="Open Settings",
+        finished=False,
+    )
+
+
+@pytest.mark.parametrize("style", MA3_STYLES)
+def test_ma3_manager_update_and_finish(style: str) -> None:
+    update = (
+        f"{ma3(style, 'Thought')}\nSettings is open.\n"
+        f"{ma3(style, 'Historical Operations')}\n1. Open Settings\n"
+        f"{ma3(style, 'Plan')}\n1. Turn on the Wi-Fi switch\n"
+    )
+    r = parse_manager(update)
+    assert isinstance(r, ManagerResult), r
+    assert r.completed == "1. Open Settings" and r.plan == ("Turn on the Wi-Fi switch",)
+    assert r.subgoal == "Turn on the Wi-Fi switch" and not r.finished
+    done = (
+        f"{ma3(style, 'Thought')}\nWi-Fi is on.\n"
+        f"{ma3(style, 'Completed Subgoal')}\nOpened Settings; turned on Wi-Fi\n"
+        f"{ma3(style, 'Plan')}\nFinished\n"
+    )
+    r = parse_manager(done)
+    assert isinstance(r, ManagerResult), r
+    assert r.finished and r.completed == "Opened Settings; turned on Wi-Fi"
+
+
+@pytest.mark.parametrize("style", MA3_STYLES)
+def test_ma3_worker(style: str) -> None:
+    text = (
+        f"{ma3(style, 'Thought')}\nThe switch is on the right.\n"
+        f"{ma3(style, 'Action')}\n{CLICK}\n"
+        f"{ma3(style, 'Description')}\nTap the Wi-Fi switch to turn it on.\n"
+    )
+    r = parse_worker(text)
+    assert r == WorkerResult(
+        thought="The switch is on the right.",
+        action=Click(coordinate=(540, 1210)),
+        description="Tap the Wi-Fi switch to turn it on.",
+    )
+
+
+@pytest.mark.parametrize("style", MA3_STYLES)
+@pytest.mark.parametrize(
+    ("letter", "error"), [("A", "None"), ("B", "Opened the wrong page."), ("C", "No change.")]
+)
+def test_ma3_reflector(style: str, letter: str, error: str) -> None:
+    text = f"{ma3(style, 'Outcome')}\n{letter}\n\n{ma3(style, 'Error Description')}\n{error}\n"
+    r = parse_reflector(text)
+    assert r == ReflectorResult(outcome=letter, error="" if error == "None" else error, thought="")
+
+
+@pytest.mark.parametrize("style", MA3_STYLES)
+def test_ma3_notetaker(style: str) -> None:
+    r = parse_notetaker(f"{ma3(style, 'Important Notes')}\n- the code is 4711\n")
+    assert r == NotetakerResult("- the code is 4711")
+
+
+def test_ma3_inline_content_after_closing_hashes() -> None:
+    assert sections("### Outcome ### B\n### Error Description ### wrong page") == {
+        "outcome": "B",
+        "error": "wrong page",
+    }
+
+
+def test_manager_answered_in_gui_owl_native_format_says_use_single_mode() -> None:
+    text = (
+        "<thinking>Open Settings first.</thinking>\n<tool_call>\n"
+        '{"name": "mobile_use", "arguments": {"action": "open", "text": "Settings"}}\n</tool_call>\n'
+        "<conclusion>Opened Settings.</conclusion>"
+    )
+    r = parse_manager(text)
+    assert isinstance(r, NativeFormatFailure) and isinstance(r, ParseFailure)
+    assert r.role == "manager" and "--mode single" in r.reason and "native" in r.reason
+    # a plain unusable answer stays an ordinary failure
+    other = parse_manager("I will open settings.")
+    assert isinstance(other, ParseFailure) and not isinstance(other, NativeFormatFailure)
