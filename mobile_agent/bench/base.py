@@ -10,13 +10,14 @@ initial state already passes is rejected (`TaskSetupError`), so a do-nothing age
 from __future__ import annotations
 
 import random
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from mobile_agent.bench.adb import AdbShell
+from mobile_agent.bench.answers import answer_contains as answer_contains  # re-exported for the tasks
+from mobile_agent.bench.answers import digits as digits
+from mobile_agent.bench.answers import norm_text as norm_text
 from mobile_agent.bench.grounding import Matcher, Node, Screen
 
 STEPS_PER_COMPLEXITY = 10
@@ -387,68 +388,3 @@ class Task:
             "answers": self.answers,
             "params": self.params,
         }
-
-
-# --------------------------------------------------------------------------------------------
-# Answer normalisation
-# --------------------------------------------------------------------------------------------
-
-
-def norm_text(s: str | None) -> str:
-    """Case-, width- and whitespace-insensitive form; strips surrounding quotes and a final period."""
-    if s is None:
-        return ""
-    s = unicodedata.normalize("NFKC", s).casefold().strip()
-    s = re.sub(r"\s+", " ", s)
-    return s.strip(" .\"'“”‘’")
-
-
-def digits(s: str | None) -> str:
-    return re.sub(r"\D", "", s or "")
-
-
-def answer_contains(answer: str | None, expected: str, kind: str = "text") -> bool:
-    """Whether an answer states the expected value (`kind`: text, digits, number, time)."""
-    if answer is None:
-        return False
-    if kind == "digits":
-        want = digits(expected)
-        return bool(want) and _has_digit_run(answer, want)
-    if kind == "number":
-        nums = re.findall(r"-?\d+", answer)
-        words = {
-            "zero": 0,
-            "one": 1,
-            "two": 2,
-            "three": 3,
-            "four": 4,
-            "five": 5,
-            "six": 6,
-            "seven": 7,
-            "eight": 8,
-            "nine": 9,
-            "ten": 10,
-        }
-        nums += [str(v) for w, v in words.items() if re.search(rf"\b{w}\b", answer.casefold())]
-        return str(int(expected)) in [str(int(n)) for n in nums]
-    if kind == "time":
-        m = re.findall(r"(\d{1,2})[:.h](\d{2})\s*([ap]\.?m\.?)?", answer.casefold())
-        hh, mm = (int(v) for v in expected.split(":"))
-        for h, mi, ampm in m:
-            h_i = int(h)
-            if ampm.startswith("p") and h_i < 12:
-                h_i += 12
-            if ampm.startswith("a") and h_i == 12:
-                h_i = 0
-            if (h_i, int(mi)) == (hh, mm):
-                return True
-        return False
-    return norm_text(expected) in norm_text(answer)
-
-
-def _has_digit_run(answer: str, want: str) -> bool:
-    """The expected digits appear as one run once separators (space, dash, brackets) are removed."""
-    for chunk in re.findall(r"[\d\s().+-]+", answer):
-        if digits(chunk) == want:
-            return True
-    return digits(answer) == want

@@ -50,3 +50,32 @@ def test_answer_normalisation() -> None:
     assert answer_contains("  Combination 1234. ", "Combination 1234")
     assert norm_text("“Hello”") == "hello"
     assert not answer_contains(None, "x")
+
+
+def test_answer_with_several_candidates_fails() -> None:
+    # natural answers, repeats and other formats of the one right value pass
+    assert answer_contains("Your earliest alarm is at 06:30.", "06:30", "time")
+    assert answer_contains("6:30 AM", "06:30", "time")
+    assert answer_contains("06:30 (6:30 am), so 06:30", "06:30", "time")
+    assert answer_contains("3 unread messages", "3", "number")
+    assert answer_contains("three (3) unread; 3 in all", "3", "number")
+    assert answer_contains("3 unread, the latest from 5551234567", "3", "number")
+    assert answer_contains("Code 123456, again: 123 456", "123456", "digits")
+    assert answer_contains("Mail Jane.Doe7@example.com.", "jane.doe7@example.com", "email")
+    # ...any other candidate of the same kind fails, as does a look-alike superstring
+    assert not answer_contains("06:30 or 6:45", "06:30", "time")
+    assert not answer_contains("6:30 PM", "06:30", "time")
+    assert not answer_contains(" ".join(str(i) for i in range(31)), "3", "number")
+    assert not answer_contains("zero one two three four", "3", "number")
+    assert not answer_contains("3 or 4", "3", "number")
+    assert not answer_contains("123456, 123457", "123456", "digits")
+    assert not answer_contains("555-123-4567 or 555-123-4568", "5551234567", "digits")
+    assert not answer_contains(
+        "jane.doe7@example.com, jane.doe8@example.com", "jane.doe7@example.com", "email"
+    )
+    assert not answer_contains("xjane.doe7@example.com", "jane.doe7@example.com", "email")
+    assert not answer_contains("Combination 1234 or 4321", "Combination 1234")
+    assert answer_contains('"Locker 42" says Combination 1234', "Combination 1234")
+    # an empty expected value is never contained (it would make any answer pass)
+    assert not answer_contains("anything", "")
+    assert not answer_contains("anything", "", "email")

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from mobile_agent.bench.adb import AdbShell
-from mobile_agent.bench.base import Step, Task, answer_contains
+from mobile_agent.bench.answers import answer_contains
+from mobile_agent.bench.base import Step, Task
 from mobile_agent.bench.tasks import ui
 from mobile_agent.bench.tasks.common import (
     ALARMS,
@@ -68,7 +69,7 @@ class ContactEmail(ContactPhone):
         await put_contact(adb, self.params["name"], self.params["number"], self.params["email"])
 
     async def is_successful(self, adb: AdbShell, answer: str | None = None) -> float:
-        return 1.0 if answer_contains(answer, self.params["email"]) else 0.0
+        return 1.0 if answer_contains(answer, self.params["email"], "email") else 0.0
 
     def solution(self) -> list[Step]:
         email = self.params["email"]
