@@ -10,11 +10,38 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from mobile_agent.coords import Frame
+
+__all__ = [
+    "ACTION_NAMES",
+    "ACTION_TYPES",
+    "MAX_PRESS_S",
+    "MAX_WAIT_S",
+    "SYSTEM_BUTTONS",
+    "Action",
+    "ActionError",
+    "Answer",
+    "AnyAction",
+    "Ask",
+    "Click",
+    "Key",
+    "LongPress",
+    "Open",
+    "Point",
+    "Swipe",
+    "SystemButton",
+    "Terminate",
+    "Type",
+    "Wait",
+    "action_name",
+    "check_in_frame",
+    "is_terminal",
+    "parse_action",
+]
 
 Point = tuple[float, float]
 
@@ -187,25 +214,25 @@ class Terminate(_Action):
         return v.strip().lower() if isinstance(v, str) else v
 
 
-Action = Annotated[
-    Click | LongPress | Swipe | Type | Key | SystemButton | Open | Wait | Answer | Ask | Terminate,
-    Field(discriminator="action"),
-]
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
+AnyAction = Click | LongPress | Swipe | Type | Key | SystemButton | Open | Wait | Answer | Ask | Terminate
+"""Every action model; the order is the vocabulary's order in error messages and the Worker's prompt."""
 
-ACTION_NAMES = (
-    "click",
-    "long_press",
-    "swipe",
-    "type",
-    "key",
-    "system_button",
-    "open",
-    "wait",
-    "answer",
-    "ask",
-    "terminate",
-)
+Action = Annotated[AnyAction, Field(discriminator="action")]
+"""One typed action, told apart by its `action` name (a pydantic discriminated union)."""
+
+_ADAPTER: TypeAdapter[AnyAction] = TypeAdapter(Action)
+
+ACTION_TYPES: tuple[type[_Action], ...] = get_args(AnyAction)
+
+
+def action_name(cls: type[_Action]) -> str:
+    """The `action` name of an action model (its discriminator), e.g. `click` for `Click`."""
+    name = cls.model_fields["action"].default
+    assert isinstance(name, str)
+    return name
+
+
+ACTION_NAMES: tuple[str, ...] = tuple(action_name(cls) for cls in ACTION_TYPES)
 _ALIASES = {
     "tap": "click",
     "press": "click",
@@ -234,7 +261,7 @@ _FIELD_ALIASES = {
 }
 
 
-def parse_action(obj: Any) -> Any:
+def parse_action(obj: Any) -> Action:
     """Validate a model's action object (a dict or a JSON string) into a typed action.
 
     Accepts GUI-Owl's `{"name": "mobile_use", "arguments": {...}}` wrapper, common aliases
@@ -286,7 +313,7 @@ def _explain(err: Any) -> str:
     return f"{field}: {err['msg'].removeprefix('Value error, ')}"
 
 
-def check_in_frame(action: Any, frame: Frame) -> None:
+def check_in_frame(action: Action, frame: Frame) -> None:
     """Raise `ActionError` when a point lies outside the image the model was shown."""
     for x, y in action.points():
         if not frame.in_bounds(x, y):
@@ -299,6 +326,6 @@ def check_in_frame(action: Any, frame: Frame) -> None:
             raise ActionError(f"point [{x:g}, {y:g}] is outside the {size} screen")
 
 
-def is_terminal(action: Any) -> bool:
+def is_terminal(action: Action) -> bool:
     """Actions that end the task."""
     return isinstance(action, Answer | Terminate)

@@ -28,7 +28,7 @@ from mobile_agent.config import MODEL_ROLES, AgentConfig, ConfigError, load_conf
 from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
 from mobile_agent.human import HumanChannel
 from mobile_agent.llm.base import ChatModel
-from mobile_agent.runner import Runner, RunResult
+from mobile_agent.loop import Runner, RunResult
 from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
 
 __all__ = ["Agent", "RunResult"]

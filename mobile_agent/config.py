@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mobile_agent.coords import MAX_PIXELS, MIN_PIXELS
+from mobile_agent.coords import IMAGE_FACTOR, MAX_PIXELS, MIN_PIXELS
 
 Backend = Literal["openai", "local", "scripted"]
 ModelRole = Literal["manager", "worker", "reflector", "notetaker", "single"]
@@ -103,6 +103,9 @@ class AgentConfig(BaseSettings):
     frame: Literal["resized", "norm1000"] = "resized"
     min_pixels: int = Field(default=MIN_PIXELS, gt=0)
     max_pixels: int = Field(default=MAX_PIXELS, gt=0)
+    # sides of an image are multiples of this for the model (patch size x spatial merge): what
+    # image tokens are counted with; the serving profile sets it (28 for Qwen2.5-VL, 32 for Qwen3-VL)
+    image_factor: int = Field(default=IMAGE_FACTOR, gt=0)
 
     # the loop
     mode: Literal["multi", "single"] = "multi"
@@ -169,6 +172,8 @@ class AgentConfig(BaseSettings):
                 self.min_pixels = p.min_pixels
             if "max_pixels" not in given:
                 self.max_pixels = p.max_pixels
+            if "image_factor" not in given:
+                self.image_factor = p.image_factor
             if "model" not in given:
                 self.model = p.name
             if "temperature" not in given:

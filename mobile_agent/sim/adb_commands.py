@@ -10,17 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import shlex
 import struct
 from typing import Any
 
+from mobile_agent.sim import gesture
 from mobile_agent.sim.adb_keycodes import keycode_from_string
-from mobile_agent.sim.adb_toybox import app_pid, running_packages
+from mobile_agent.sim.adb_ps import SH_PID
 from mobile_agent.sim.fs import FSError
+from mobile_agent.sim.jobs import ProcessJob
+from mobile_agent.sim.procs import app_pid, process_table, running_packages
 from mobile_agent.sim.shell import Command, Ctx
 
 ADB_KEYBOARD_IME = "com.android.adbkeyboard/.AdbIME"
 U2_KEYBOARD_IME = "com.github.uiautomator/.AdbKeyboard"
-LONG_PRESS_MS = 500
 U2_JAR = "/data/local/tmp/u2.jar"
 
 INPUT_USAGE = """Usage: input [<source>] [-d DISPLAY_ID] <command> [<arg>...]
@@ -91,14 +94,10 @@ def cmd_input(ctx: Ctx, args: list[str]) -> int:
             if len(rest) not in (4, 5):
                 raise ValueError
             x1, y1, x2, y2 = _coords(rest[:4])
-            duration = int(float(rest[4])) if len(rest) == 5 else 300
-            if (x1, y1) == (x2, y2):
-                if duration >= LONG_PRESS_MS:
-                    phone.long_press(x1, y1, duration)
-                else:
-                    phone.tap(x1, y1)
-            else:
-                phone.swipe(x1, y1, x2, y2, max(duration, 1))
+            duration = int(float(rest[4])) if len(rest) == 5 else -1
+            if duration < 0:
+                duration = gesture.DEFAULT_SWIPE_MS  # as InputShellCommand: negative or none
+            (gesture.drag if sub == "draganddrop" else gesture.swipe)(phone, x1, y1, x2, y2, duration)
         elif sub == "text":
             if len(rest) != 1 and not rest:
                 raise ValueError
@@ -172,8 +171,10 @@ def _input_keyevent(ctx: Ctx, args: list[str]) -> int:
         ctx.error(INPUT_USAGE)
         return 1
     for code in codes:
-        ctx.phone.key(code)
-    _ = longpress
+        if longpress:
+            gesture.key_long_press(ctx.phone, code)
+        else:
+            ctx.phone.key(code)
     return 0
 
 
@@ -1113,12 +1114,21 @@ def cmd_svc(ctx: Ctx, args: list[str]) -> int:
 
 
 def cmd_app_process(ctx: Ctx, args: list[str]) -> int:
-    """Only uiautomator2's server is "installed"; its HTTP side is always served on tcp:9008."""
+    """Only uiautomator2's server is "installed"; tcp:9008 is served while its process runs."""
     classpath = ctx.env.get("CLASSPATH", "")
     main = next((a for a in args if "." in a and not a.startswith("/")), "")
     if main in ("com.wetest.uia2.Main", "com.github.uiautomator.Main") and ctx.fs.exists(classpath or U2_JAR):
         ctx.print("[server] INFO: [UiAutomator2Server] Starting Server")
+        table = process_table(ctx.phone)
+        if table.find("u2") is not None:  # one UiAutomation connection at a time, as on Android
+            ctx.error(
+                "java.lang.IllegalStateException: UiAutomationService "
+                "android.accessibilityservice.IAccessibilityServiceClient$Stub$Proxy@5deffd5already registered!"
+            )
+            return 1
+        proc = table.spawn("shell", "app_process", SH_PID, shlex.join(["app_process", *args]), role="u2")
         ctx.shell.hang = True
+        ctx.shell.job = ProcessJob(table, proc.pid)  # serves tcp:9008 until killed or hung up
         return 0
     ctx.error(f"Error: Could not find or load main class {main or '(none)'}")
     return 1

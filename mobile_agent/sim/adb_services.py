@@ -2,7 +2,9 @@
 
 - `shell:CMD` and `exec:CMD`: raw bytes, stderr merged into stdout in order, no exit code.
 - `shell,v2,...:CMD`: shell protocol v2 packets (id 1 stdout, 2 stderr, 3 exit code).
-- `sync:`: file transfer (sync.py).  `tcp:9008`: uiautomator2's HTTP JSON-RPC (u2rpc.py).
+- `sync:`: file transfer (sync.py).  `tcp:9008`: uiautomator2's HTTP JSON-RPC (u2rpc.py), while
+  its server process runs (procs.py).
+- a command that leaves a foreground job (jobs.py: a server, `logcat`) keeps its stream open.
 - anything else: refused (the transport answers CLSE).
 
 Shell commands run in a worker thread (the emulator is synchronous and may render a screen),
@@ -17,6 +19,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from mobile_agent.sim.adb_server import AdbStream, Service
+from mobile_agent.sim.procs import process_table
 from mobile_agent.sim.shell import Shell, ShellResult
 from mobile_agent.sim.sync import sync_service
 from mobile_agent.sim.u2rpc import U2Rpc, u2_service
@@ -56,6 +59,8 @@ class PhoneServices:
         if name == "sync:":
             return lambda s: sync_service(s, self.phone)
         if name in (f"tcp:{U2_PORT}", f"tcp:localhost:{U2_PORT}", f"tcp:127.0.0.1:{U2_PORT}"):
+            if process_table(self.phone).find("u2") is None:
+                return None  # nothing listens on the port: the connection is refused
             return lambda s: u2_service(s, self.u2, self.executor)
         return None
 
@@ -90,6 +95,9 @@ class PhoneServices:
             await self._interactive(stream, shell, v2, pty)
             return
         result = await self.run_line(shell, cmd)
+        if result.job is not None:
+            await self._foreground(stream, result, v2)
+            return
         if v2:
             packets = b"".join(_v2_packet(fd, data) for fd, data in result.chunks if data)
             if packets:
@@ -105,6 +113,31 @@ class PhoneServices:
             if result.hang:
                 await stream.wait_closed()
                 return
+        await stream.drain()
+
+    async def _foreground(self, stream: AdbStream, result: ShellResult, v2: bool) -> None:
+        """Output so far, then the job's, until it ends (exit code sent) or the host hangs up."""
+
+        async def write(data: bytes) -> None:
+            await stream.write(_v2_packet(V2_STDOUT, data) if v2 else data)
+
+        for fd, data in result.chunks:
+            if data:
+                await stream.write(_v2_packet(fd, data) if v2 else data)
+        job = result.job
+        serving = asyncio.create_task(job.serve(write))
+        hung_up = asyncio.create_task(stream.wait_closed())
+        try:
+            await asyncio.wait({serving, hung_up}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (serving, hung_up):
+                task.cancel()
+            await asyncio.gather(serving, hung_up, return_exceptions=True)
+        if serving.cancelled() or serving.exception() is not None:
+            job.hangup()
+            return
+        if v2:
+            await stream.write(_v2_packet(V2_EXIT, bytes([serving.result() & 0xFF])))
         await stream.drain()
 
     async def _interactive(self, stream: AdbStream, shell: Shell, v2: bool, pty: bool) -> None:

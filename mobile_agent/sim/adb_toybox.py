@@ -12,24 +12,12 @@ import hashlib
 import posixpath
 import re
 import time
-import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+from mobile_agent.sim.adb_ps import ps_commands
 from mobile_agent.sim.fs import FSError
 from mobile_agent.sim.shell import SHELL, Command, Ctx, ExitShell, sleep_bounded
-
-SYSTEM_PROCESSES = [
-    ("root", 1, 0, "init"),
-    ("root", 2, 0, "[kthreadd]"),
-    ("logd", 250, 1, "logd"),
-    ("system", 512, 1, "servicemanager"),
-    ("root", 560, 1, "zygote64"),
-    ("system", 890, 560, "system_server"),
-    ("u0_a120", 1205, 560, "com.android.systemui"),
-    ("u0_a98", 1388, 560, "com.android.inputmethod.latin"),
-    ("shell", 4200, 1, "adbd"),
-]
 
 
 def _flags(args: list[str], known: str) -> tuple[set[str], list[str]]:
@@ -46,28 +34,6 @@ def _flags(args: list[str], known: str) -> tuple[set[str], list[str]]:
         else:
             rest.append(a)
     return flags, rest
-
-
-def app_pid(package: str) -> int:
-    """A stable fake pid for a running app."""
-    return 2000 + zlib.crc32(package.encode()) % 28000
-
-
-def running_packages(phone: Any) -> list[str]:
-    pkgs: list[str] = []
-    try:
-        pkgs.extend(phone.recent_apps())
-    except Exception:
-        pass
-    try:
-        pkg, _ = phone.focus()
-        if pkg not in pkgs:
-            pkgs.append(pkg)
-    except Exception:
-        pass
-    if "com.android.launcher3" not in pkgs:
-        pkgs.append("com.android.launcher3")
-    return pkgs
 
 
 # ---------------------------------------------------------------- trivial
@@ -716,44 +682,7 @@ def cmd_test(ctx: Ctx, args: list[str]) -> int:
 # ---------------------------------------------------------------- processes
 
 
-def _ps_rows(ctx: Ctx) -> list[tuple[str, int, int, str]]:
-    rows = list(SYSTEM_PROCESSES)
-    for pkg in running_packages(ctx.phone):
-        rows.append((f"u0_a{100 + zlib.crc32(pkg.encode()) % 60}", app_pid(pkg), 560, pkg))
-    return rows
-
-
-def cmd_ps(ctx: Ctx, args: list[str]) -> int:
-    rows = _ps_rows(ctx)
-    if not ({"-A", "-e", "-ef"} & set(args)):
-        rows = [r for r in rows if r[0] == "shell"]
-    names = [a for a in args if not a.startswith("-")]
-    if names:
-        rows = [r for r in rows if r[3] in names]
-    ctx.print(
-        "USER            PID   PPID        VSZ    RSS WCHAN            ADDR S NAME                       "
-    )
-    for user, pid, ppid, name in rows:
-        ctx.print(
-            f"{user:<12} {pid:>6} {ppid:>6} {12_000_000 + pid:>10} {90_000 + pid % 1000:>6} 0                   0 S {name}"
-        )
-    return 0
-
-
-def cmd_pidof(ctx: Ctx, args: list[str]) -> int:
-    pids = [str(pid) for _, pid, _, name in _ps_rows(ctx) if name in args]
-    if not pids:
-        return 1
-    ctx.print(" ".join(pids))
-    return 0
-
-
-def cmd_kill(ctx: Ctx, args: list[str]) -> int:
-    for a in args:
-        if a.lstrip("-").isdigit() and not a.startswith("-"):
-            ctx.error(f"kill: {a}: Operation not permitted")
-            return 1
-    return 0
+# `ps`, `pidof`, `pgrep`, `pkill` and `kill` live in adb_ps.py, over the one process table.
 
 
 # ---------------------------------------------------------------- dispatchers
@@ -792,6 +721,7 @@ def cmd_sh(ctx: Ctx, args: list[str]) -> int:
     sub.cwd = ctx.shell.cwd
     res = sub.run(line)
     ctx.shell.hang = ctx.shell.hang or res.hang
+    ctx.shell.job = ctx.shell.job or res.job
     for fd, data in res.chunks:
         (ctx.out if fd == 1 else ctx.err).extend(data)
     return res.code
@@ -821,6 +751,8 @@ TOYBOX_APPLETS = {
     "mkdir",
     "mv",
     "pidof",
+    "pgrep",
+    "pkill",
     "printf",
     "ps",
     "pwd",
@@ -850,6 +782,7 @@ def toybox_commands() -> dict[str, Command]:
     table: dict[str, Command] = {
         name[4:]: func for name, func in globals().items() if name.startswith("cmd_") and callable(func)
     }
+    table.update(ps_commands())
     table["["] = cmd_test
     table["."] = cmd_sh
     return table

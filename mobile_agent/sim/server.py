@@ -67,7 +67,10 @@ class SimServer:
     async def start_async(self) -> SimServer:
         """Create the phones and start listening (inside the running loop)."""
         self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(max_workers=min(64, 8 + 4 * self.count), thread_name_prefix="sim")
+        # Gestures hold a worker for as long as they last (gesture.py): leave room for the rest.
+        self._executor = ThreadPoolExecutor(
+            max_workers=min(128, 16 + 8 * self.count), thread_name_prefix="sim"
+        )
         try:
             for i in range(self.count):
                 phone = self.phone_factory(

@@ -332,6 +332,7 @@ class Ctx:
     env: dict[str, str]
     out: bytearray = field(default_factory=bytearray)
     err: bytearray = field(default_factory=bytearray)
+    to_stream: bool = True  # stdout goes to the adb stream (not a pipe or a file)
 
     def print(self, text: str = "", end: str = "\n") -> None:
         self.out += (text + end).encode()
@@ -359,6 +360,7 @@ class ShellResult:
     chunks: list[tuple[int, bytes]]  # (1 stdout | 2 stderr, data) in order
     code: int
     hang: bool = False  # a foreground server was started: keep the stream open until the host closes it
+    job: Any = None  # what serves the stream then (jobs.Job), if anything
 
     @property
     def stdout(self) -> bytes:
@@ -403,12 +405,14 @@ class Shell:
         self.status = 0
         self.depth = 0
         self.hang = False
+        self.job: Any = None  # a foreground job (jobs.Job) the stream serves after the output
 
     # -- public --
     def run(self, line: str, stdin: bytes = b"") -> ShellResult:
         """Run a whole command line; never raises."""
         chunks: list[tuple[int, bytes]] = []
         self.hang = False
+        self.job = None
         line = _valid_text(line)
         if len(line) > MAX_LINE:
             chunks.append((2, f"{SHELL}: line too long\n".encode()))
@@ -421,7 +425,7 @@ class Shell:
             self.status = 1 if "not found" in str(exc) else 2
         except ExitShell as exc:
             self.status = exc.code & 0xFF
-        return ShellResult(chunks, self.status & 0xFF, self.hang)
+        return ShellResult(chunks, self.status & 0xFF, self.hang, self.job)
 
     # -- internals --
     def _run_list(
@@ -430,10 +434,10 @@ class Shell:
         skip_next = False
         for pipeline, op in items:
             if not skip_next:
-                hang = self.hang
+                hang, job = self.hang, self.job
                 self.status = self._run_pipeline(pipeline, chunks, stdin)
                 if op == "&":  # backgrounded: the line goes on, and ends, without waiting for it
-                    self.hang, self.status = hang, 0
+                    self.hang, self.job, self.status = hang, job, 0
             if op == "&&":
                 skip_next = self.status != 0
             elif op == "||":
@@ -487,6 +491,7 @@ class Shell:
         except FSError as exc:
             chunks.append((2, f"{SHELL}: {exc}\n".encode()))
             return b"", 1
+        ctx.to_stream = targets.get(1) == 1
         code = self._invoke(ctx, argv)
         piped_out = bytearray()
         for fd, data in ((1, ctx.out), (2, ctx.err)):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
+from mobile_agent.sim import gesture
 from mobile_agent.sim.adb_keycodes import U2_KEYS, keycode_from_string
 from mobile_agent.sim.adb_server import AdbStream, StreamClosed
 
@@ -27,6 +28,8 @@ MAX_HEADER = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
 MAX_WAIT_S = 60.0
 NOT_FOUND = -32002
+STEP_MS = 5  # "each step execution is throttled to 5ms per step" (UiDevice.swipe)
+LONG_CLICK_MS = 600  # UiObject.longClick: the long-press timeout and a little more
 
 
 class RpcError(Exception):
@@ -287,11 +290,7 @@ class U2Rpc:
             raise RpcError(-32602, "Invalid params")
         x, y = int(args[0]), int(args[1])
         ms = int(args[2]) if len(args) > 2 and args[2] is not None else 0
-        with self.phone.lock:
-            if ms >= 400:
-                self.phone.long_press(x, y, ms)
-            else:
-                self.phone.tap(x, y)
+        gesture.press(self.phone, x, y, ms)  # click(x, y, ms): held for ms, a long press from 500 ms
         return True
 
     def longClick(self, *args: Any) -> bool:
@@ -299,33 +298,24 @@ class U2Rpc:
             x, y = self._center(self._node(args[0]))
         else:
             x, y = int(args[0]), int(args[1])
-        with self.phone.lock:
-            self.phone.long_press(x, y, 600)
+        gesture.press(self.phone, x, y, LONG_CLICK_MS)
         return True
 
     def swipe(self, *args: Any) -> bool:
         fx, fy, tx, ty = (int(v) for v in args[:4])
         steps = int(args[4]) if len(args) > 4 else 55
-        with self.phone.lock:
-            if (fx, fy) == (tx, ty):
-                self.phone.long_press(fx, fy, max(steps * 5, 500)) if steps * 5 >= 500 else self.phone.tap(
-                    fx, fy
-                )
-            else:
-                self.phone.swipe(fx, fy, tx, ty, max(steps * 5, 10))
+        gesture.swipe(self.phone, fx, fy, tx, ty, max(steps, 1) * STEP_MS)  # 5 ms a step, as uiautomator
         return True
 
     def drag(self, sx: int, sy: int, ex: int, ey: int, steps: int = 100) -> bool:
-        with self.phone.lock:
-            self.phone.swipe(int(sx), int(sy), int(ex), int(ey), max(int(steps) * 5, 600))
+        gesture.drag(self.phone, int(sx), int(sy), int(ex), int(ey), max(int(steps), 1) * STEP_MS)
         return True
 
     def swipePoints(self, points: list[int], steps: int = 100) -> bool:
         pts = list(zip(points[0::2], points[1::2], strict=False))
-        per = max(int(steps) * 5 // max(len(pts) - 1, 1), 10)
-        with self.phone.lock:
-            for (x1, y1), (x2, y2) in itertools.pairwise(pts):
-                self.phone.swipe(int(x1), int(y1), int(x2), int(y2), per)
+        per = max(int(steps) * STEP_MS // max(len(pts) - 1, 1), 10)
+        for (x1, y1), (x2, y2) in itertools.pairwise(pts):
+            gesture.swipe(self.phone, int(x1), int(y1), int(x2), int(y2), per)
         return True
 
     def injectInputEvent(self, action: int, x: float, y: float, meta: int = 0) -> bool:

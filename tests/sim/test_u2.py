@@ -113,6 +113,11 @@ def test_server_launch_command_is_accepted(d: u2.Device) -> None:
     cmd = "CLASSPATH=/data/local/tmp/u2.jar app_process / com.wetest.uia2.Main -p 9008"
     r = dev.shell2(f"nohup {cmd} >/dev/null 2>&1 & echo started", v2=True, timeout=10)
     assert (r.returncode, r.stdout) == (0, "started\n")
+    # a second server while one runs: UiAutomation is already registered, as on Android
+    r = dev.shell2(cmd, v2=True, timeout=10)
+    assert r.returncode == 1 and "already registered" in r.stderr
+    pid = dev.shell("pidof app_process").strip()
+    assert dev.shell2(f"kill {pid}", v2=True).returncode == 0
     conn = dev.shell(cmd, stream=True)  # foreground: runs until the client hangs up, like the real server
     try:
         conn.conn.settimeout(5)
@@ -120,8 +125,10 @@ def test_server_launch_command_is_accepted(d: u2.Device) -> None:
         conn.conn.settimeout(0.3)
         with pytest.raises(TimeoutError):
             conn.conn.recv(1)
+        assert d.jsonrpc.deviceInfo()["displayWidth"] == 1080  # served while that stream is open
     finally:
         conn.close()
+    d.start_uiautomator()  # the hang-up ended that server; uiautomator2 starts its own
     r = dev.shell2("CLASSPATH=/data/local/tmp/none.jar app_process / com.wetest.uia2.Main", v2=True)
     assert r.returncode == 1 and "Could not find" in r.stderr
     assert d.jsonrpc.deviceInfo()["displayWidth"] == 1080
