@@ -1,4 +1,7 @@
-"""Drive a phone with the oracle's moves directly over adb, without the agent framework.
+"""Drive a phone with the oracle's moves directly over adb, without the agent (no model, no loop).
+
+Moves go through the framework's one actuation table (`mobile_agent.loop.actuation`) onto a
+device made of plain `adb shell` commands.
 
 A triage tool: if a task passes here but fails through the framework, the fault is in the
 framework (prompts, parsing, coordinates, device layer); if it fails here, it is in the task's
@@ -10,11 +13,12 @@ from __future__ import annotations
 
 import shlex
 
+from mobile_agent.actions import parse_action
 from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Move, Task
 from mobile_agent.bench.policy import decide
+from mobile_agent.loop.actuation import actuate
 
-KEYCODES = {"Back": 4, "Home": 3, "Menu": 82, "Enter": 66}
 APP_PACKAGES = {
     "settings": "com.android.settings",
     "contacts": "com.android.contacts",
@@ -26,40 +30,53 @@ APP_PACKAGES = {
 }
 
 
-async def execute(adb: AdbShell, move: Move) -> None:
-    """Perform one move (device coordinates) with plain `adb shell input` / `monkey` commands."""
-    a = move.action
-    kind = a["action"]
-    if kind == "click":
-        x, y = a["coordinate"]
-        await adb.shell(f"input tap {int(x)} {int(y)}")
-    elif kind == "long_press":
-        x, y = a["coordinate"]
-        ms = int(float(a.get("time", 1.0)) * 1000)
-        await adb.shell(f"input swipe {int(x)} {int(y)} {int(x)} {int(y)} {ms}")
-    elif kind == "swipe":
-        (x1, y1), (x2, y2) = a["coordinate"], a["coordinate2"]
-        await adb.shell(f"input swipe {int(x1)} {int(y1)} {int(x2)} {int(y2)} 300")
-    elif kind == "type":
-        text = a["text"]
+class ShellDevice:
+    """The device calls actions make (`loop.actuation.Actuated`), as plain `adb shell` commands."""
+
+    def __init__(self, adb: AdbShell) -> None:
+        self.adb = adb
+
+    async def tap(self, x: int, y: int) -> None:
+        await self.adb.shell(f"input tap {int(x)} {int(y)}")
+
+    async def long_press(self, x: int, y: int, duration_s: float = 1.0) -> None:
+        ms = int(float(duration_s) * 1000)
+        await self.adb.shell(f"input swipe {int(x)} {int(y)} {int(x)} {int(y)} {ms}")
+
+    async def swipe(self, x1: int, y1: int, x2: int, y2: int, duration_s: float | None = None) -> None:
+        ms = 300 if duration_s is None else int(duration_s * 1000)
+        await self.adb.shell(f"input swipe {int(x1)} {int(y1)} {int(x2)} {int(y2)} {ms}")
+
+    async def type_text(self, text: str) -> None:
         if text.isascii():
-            await adb.shell(f"input text {shlex.quote(text.replace(' ', '%s'))}")
+            await self.adb.shell(f"input text {shlex.quote(text.replace(' ', '%s'))}")
         else:
-            await adb.shell(f"am broadcast -a ADB_INPUT_TEXT --es msg {shlex.quote(text)}")
-    elif kind == "key":
-        name = a["text"].upper()
-        await adb.shell(
+            await self.adb.shell(f"am broadcast -a ADB_INPUT_TEXT --es msg {shlex.quote(text)}")
+
+    async def key(self, name: str) -> None:
+        name = name.upper()
+        await self.adb.shell(
             f"input keyevent {shlex.quote(name if name.startswith('KEYCODE_') else 'KEYCODE_' + name)}"
         )
-    elif kind == "system_button":
-        await adb.shell(f"input keyevent {KEYCODES[a['button']]}")
-    elif kind == "open":
-        pkg = APP_PACKAGES.get(a["text"].strip().lower(), a["text"])
-        await adb.shell(f"monkey -p {shlex.quote(pkg)} -c android.intent.category.LAUNCHER 1")
-    elif kind == "wait":
-        return
-    else:
-        raise ValueError(f"cannot execute {kind} over adb")
+
+    async def back(self) -> None:
+        await self.adb.shell("input keyevent 4")
+
+    async def home(self) -> None:
+        await self.adb.shell("input keyevent 3")
+
+    async def open_app(self, name: str) -> str:
+        pkg = APP_PACKAGES.get(name.strip().lower(), name)
+        await self.adb.shell(f"monkey -p {shlex.quote(pkg)} -c android.intent.category.LAUNCHER 1")
+        return pkg
+
+
+async def execute(adb: AdbShell, move: Move) -> None:
+    """Perform one move (device coordinates) through the framework's actuation table, with plain
+    `adb shell input` / `monkey` commands as the device."""
+    action = parse_action(move.action)
+    points = [(int(x), int(y)) for x, y in action.points()]
+    await actuate(ShellDevice(adb), action, points)
 
 
 async def drive(
