@@ -10,8 +10,10 @@ print(result.status, result.answer, result.run_dir)
 ```
 
 Each run gets its own `Bus`; pass `bus=` to read its state or `bus.stream()` live from another
-task, and `cancel=` (an `asyncio.Event`) to stop it cleanly. The run directory is always
-written, whatever the ending.
+task, and `cancel=` (an `asyncio.Event`) to stop it cleanly. Before anything is written the device
+and the model endpoint are checked: problems there raise `SetupError` listing all of them, with no
+run directory made. Once the run has started, its run directory is always written, whatever the
+ending.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
 from mobile_agent.human import HumanChannel
 from mobile_agent.llm.base import ChatModel
 from mobile_agent.loop import Runner, RunResult
+from mobile_agent.preflight import SetupError, SetupProblem, check_setup
 from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
 
-__all__ = ["Agent", "RunResult"]
+__all__ = ["Agent", "RunResult", "SetupError"]
 
 
 async def connect(device: Device | str | None) -> tuple[Device, bool]:
@@ -71,6 +74,16 @@ def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatM
     return models
 
 
+async def _release(models: list[ChatModel], device: Device | None) -> None:
+    """Close models and a device we opened; best effort (used when a run cannot start)."""
+    for model in models:
+        with contextlib.suppress(Exception):
+            await model.aclose()
+    if device is not None:
+        with contextlib.suppress(Exception):
+            await device.close()
+
+
 class Agent:
     """Operates one phone; `run()` may be called many times (one run at a time per device)."""
 
@@ -96,6 +109,17 @@ class Agent:
     def _roles(self) -> tuple[str, ...]:
         return ("single",) if self.config.mode == "single" else tuple(r for r in MODEL_ROLES if r != "single")
 
+    def _own_roles(self) -> tuple[str, ...]:
+        """The roles whose model is built from the settings (not passed in as `models`)."""
+        given = self.models
+        if given is None:
+            return self._roles()
+        if not isinstance(given, dict):
+            return ()
+        return tuple(
+            r for r in self._roles() if r not in given and "default" not in given and "worker" not in given
+        )
+
     def _models(self) -> tuple[dict[str, ChatModel], list[ChatModel]]:
         roles = self._roles()
         given = self.models
@@ -104,8 +128,8 @@ class Agent:
             return models, list({id(m): m for m in models.values()}.values())
         if not isinstance(given, dict):
             return dict.fromkeys(roles, given), []
-        missing = [r for r in roles if r not in given and "default" not in given and "worker" not in given]
-        own: dict[str, ChatModel] = build_models(self.config, tuple(missing)) if missing else {}
+        missing = self._own_roles()
+        own: dict[str, ChatModel] = build_models(self.config, missing) if missing else {}
         models = {r: given.get(r) or own.get(r) or given.get("default") or given["worker"] for r in roles}
         return models, list({id(m): m for m in own.values()}.values())
 
@@ -119,10 +143,15 @@ class Agent:
         bus: Bus | None = None,
         cancel: asyncio.Event | None = None,
         knowledge: str = "",
+        check_setup: bool = True,
     ) -> RunResult:
-        """Run one task to its end and return how it ended (never raises for device/model trouble).
+        """Run one task to its end and return how it ended.
 
-        Raises ValueError for an empty instruction or a budget below 1 step / 0 seconds.
+        Raises ValueError for an empty instruction or a budget below 1 step / 0 seconds, and
+        `SetupError` (every problem found: settings, device, unreachable model server) before any
+        run directory is made. With `check_setup=False` (the API server, which records every task)
+        those problems end as a failed RunResult with a run directory instead. Device or model
+        trouble after the start always ends as a RunResult.
 
         `out_dir` is the run directory itself (created); default `config.runs_dir/<new name>`.
         The bus is closed at the end, which ends its live streams.
@@ -136,12 +165,18 @@ class Agent:
             raise ValueError(f"max_steps must be a whole number of at least 1, got {max_steps!r}")
         if max_seconds is not None and not max_seconds > 0:  # also NaN
             raise ValueError(f"max_seconds must be more than 0, got {max_seconds!r}")
+        ready = await self._check_setup() if check_setup else None
         bus = bus if bus is not None else Bus()
-        if out_dir is not None:
-            run_dir = Path(out_dir)
-            (run_dir / "steps").mkdir(parents=True, exist_ok=True)
-        else:
-            run_dir = new_run_dir(self.config.runs_dir, instruction)
+        try:
+            if out_dir is not None:
+                run_dir = Path(out_dir)
+                (run_dir / "steps").mkdir(parents=True, exist_ok=True)
+            else:
+                run_dir = new_run_dir(self.config.runs_dir, instruction)
+        except BaseException:
+            if ready is not None:  # what the check opened must not outlive the failed start
+                await _release(ready[1], ready[2] if ready[3] else None)
+            raise
         serial = self.device if isinstance(self.device, str) else getattr(self.device, "serial", None)
         writer = TrajectoryWriter(
             run_dir, meta={"instruction": instruction, "mode": self.config.mode, "device": serial}
@@ -152,9 +187,12 @@ class Agent:
         owned_device = False
         result: RunResult | None = None
         runner: Runner | None = None
+        if ready is not None:
+            models, owned_models, device, owned_device = ready
         try:
             try:
-                models, owned_models = self._models()
+                if ready is None:
+                    models, owned_models = self._models()
                 writer.meta["model"] = {r: getattr(m, "name", "?") for r, m in models.items()}
             except (ConfigError, ValueError, ImportError) as exc:
                 result = RunResult(
@@ -162,12 +200,14 @@ class Agent:
                 )
                 return result
             try:
-                device, owned_device = await connect(self.device)
+                if ready is None:
+                    device, owned_device = await connect(self.device)
                 writer.meta["device"] = getattr(device, "serial", serial)
             except DeviceError as exc:
                 kind = "device_not_found" if isinstance(exc, DeviceNotFound) else "device_error"
                 result = RunResult("failed", f"device error: {exc}", error=kind, instruction=instruction)
                 return result
+            assert device is not None
             runner = Runner(device, models, self.config, bus, human=self.human, cancel=cancel)
             result = await runner.run(
                 instruction, knowledge=knowledge, max_steps=max_steps, max_seconds=max_seconds
@@ -200,3 +240,24 @@ class Agent:
             if owned_device and device is not None:
                 with contextlib.suppress(Exception):
                     await device.close()
+
+    async def _check_setup(self) -> tuple[dict[str, ChatModel], list[ChatModel], Device, bool]:
+        """Models, device and endpoints, all checked before a run directory exists.
+
+        Raises SetupError with every problem found; whatever was opened is closed again.
+        """
+        problems: list[SetupProblem] = []
+        models: dict[str, ChatModel] = {}
+        owned_models: list[ChatModel] = []
+        try:
+            models, owned_models = self._models()
+        except (ConfigError, ValueError, ImportError) as exc:
+            problems.append(SetupProblem("config", f"model setup failed: {exc}"))
+        try:
+            device, owned = await check_setup(self.device, self.config, self._own_roles())
+        except SetupError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            await _release(owned_models, None)
+            raise SetupError(problems)
+        return models, owned_models, device, owned

@@ -204,6 +204,45 @@ _LOCAL_MODEL_FIX = (
 )
 
 
+# `run`'s flags by the setting they set: errors name what the user typed, not the variable
+_RUN_FLAGS = {
+    "base_url": ("base_url", "--base-url"),
+    "model": ("model", "--model"),
+    "api_key": ("api_key", "--api-key"),
+    "backend": ("backend", "--backend"),
+    "profile": ("profile", "--profile"),
+    "frame": ("frame", "--frame"),
+    "mode": ("mode", "--mode"),
+    "max_steps": ("max_steps", "--max-steps"),
+    "max_seconds": ("max_seconds", "--max-seconds"),
+    "runs_dir": ("out", "--out"),
+    "policy": ("policy", "--policy"),
+}
+
+
+def _settings_message(exc: Any, args: argparse.Namespace) -> str:
+    """A ConfigError's lines, each naming the flag when the user passed one, else the variable."""
+    from mobile_agent.config import describe
+
+    if not getattr(exc, "problems", None):
+        return str(exc)
+    names = {
+        field: flag for field, (dest, flag) in _RUN_FLAGS.items() if getattr(args, dest, None) is not None
+    }
+    return describe(exc.problems, names)
+
+
+def _setup_message(exc: Any) -> str:
+    """Every set-up problem of a run that could not start, each with what to do about it."""
+    lines = ["the run cannot start (nothing was written):"]
+    for problem in exc.problems:
+        fix = _FIXES.get(problem.kind, "Check `mobile-agent doctor`.")
+        if problem.kind == "device_not_found" and "mobile-agent sim" in problem.message:
+            fix = ""  # the message already says how to attach a phone
+        lines.append(f"- {problem.message}" + (f"\n  What to do: {fix}" if fix else ""))
+    return "\n".join(lines)
+
+
 async def _run(args: argparse.Namespace) -> int:
     from mobile_agent.agent import Agent
     from mobile_agent.config import ConfigError, load_config
@@ -228,18 +267,11 @@ async def _run(args: argparse.Namespace) -> int:
             policy=args.policy or "allow",
         )
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    from mobile_agent.agent import connect
-    from mobile_agent.device.base import DeviceError, DeviceNotFound
+        raise UsageError(_settings_message(exc, args)) from None
+    from mobile_agent.preflight import SetupError
 
-    try:
-        device, owned = await connect(args.device)
-    except DeviceError as exc:
-        # DeviceNotFound messages already say how to attach a phone; others point at the doctor
-        fix = "" if isinstance(exc, DeviceNotFound) else "\nCheck `mobile-agent doctor`."
-        raise UsageError(f"cannot use the device: {exc}{fix}") from None
     human = TerminalHuman(console) if sys.stdin.isatty() and not args.quiet else None
-    agent = Agent(device, config=config, human=human)
+    agent = Agent(args.device, config=config, human=human)  # it opens (and closes) the device
     agent.subscribe(ProgressPrinter(console, quiet=args.quiet, verbose=args.verbose))
     cancel = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -248,14 +280,12 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGTERM, cancel.set)
     try:
         result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge)
+    except SetupError as exc:  # checked before a run directory is made: every problem at once
+        raise UsageError(_setup_message(exc)) from None
     except OSError as exc:  # device and model trouble end as a result; this is the run directory
         raise UsageError(
             f"cannot write the run directory under {config.runs_dir}: {exc}\nPass --out with a folder you can write to."
         ) from None
-    finally:
-        if owned:
-            with contextlib.suppress(Exception):
-                await device.close()
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     style = {"succeeded": "bold green", "failed": "bold red"}.get(result.status, "bold yellow")

@@ -53,7 +53,15 @@ MODEL_FIELDS = (
 
 
 class ConfigError(ValueError):
-    """Settings that cannot work; the message names the variable and what is wrong."""
+    """Settings that cannot work; the message names the variable and what is wrong.
+
+    `problems` holds (setting, what is wrong) pairs, so a front end can name its own option
+    (`--max-steps`) instead of the environment variable; the setting is "" for whole-settings ones.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class RoleModelConfig(BaseModel):
@@ -144,7 +152,7 @@ class AgentConfig(BaseSettings):
     def _url(cls, v: str) -> str:
         v = v.strip()
         if not v.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https:// (e.g. http://127.0.0.1:8000/v1)")
+            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8000/v1)")
         return v.rstrip("/")
 
     @field_validator("sensitive_keywords", mode="before")
@@ -216,16 +224,32 @@ def load_config(**overrides: Any) -> AgentConfig:
     try:
         return AgentConfig(**given)
     except ValidationError as exc:
-        raise ConfigError(explain(exc)) from None
+        raise ConfigError(explain(exc), problems(exc)) from None
+
+
+def problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """(setting, what is wrong) for each error; the setting is "" for whole-settings errors."""
+    out = []
+    for err in exc.errors():
+        loc = "__".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = f" (got {value!r})" if isinstance(value, str | int | float) and loc else ""
+        out.append((loc, f"{msg}{shown}"))
+    return out
 
 
 def explain(exc: ValidationError) -> str:
     """A readable summary of a settings validation error."""
+    return describe(problems(exc))
+
+
+def describe(found: list[tuple[str, str]], names: dict[str, str] | None = None) -> str:
+    """The message of `problems`: each setting named as `names` spells it (a command-line flag),
+    else as its environment variable."""
+    names = names or {}
     lines = []
-    for err in exc.errors():
-        loc = "__".join(str(p) for p in err["loc"]) or "settings"
-        msg = err["msg"].removeprefix("Value error, ")
-        value = err.get("input")
-        shown = f" (got {value!r})" if isinstance(value, str | int | float) and loc != "settings" else ""
-        lines.append(f"MOBILE_AGENT_{loc.upper()}: {msg}{shown}" if loc != "settings" else msg)
+    for loc, text in found:
+        label = names.get(loc) or (f"MOBILE_AGENT_{loc.upper()}" if loc else "")
+        lines.append(f"{label}: {text}" if label else text)
     return "invalid settings:\n  " + "\n  ".join(lines)

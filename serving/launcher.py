@@ -238,8 +238,14 @@ async def acheck_endpoint(
     model: str,
     api_key: str | None = None,
     timeout: float = 5,  # noqa: ASYNC109 - the same signature as check_endpoint
+    *,
+    chat: bool = True,
 ) -> EndpointStatus:
-    """Probe a server (see `check_endpoint`) without blocking the event loop."""
+    """Probe a server (see `check_endpoint`) without blocking the event loop.
+
+    `chat=False` stops after GET /v1/models (reachable, models listed): a check before every run
+    must not spend a completion on the model (`answered` stays False then).
+    """
     status = EndpointStatus(base_url=_v1_url(base_url), model=model)
     v1 = status.base_url
     try:
@@ -253,6 +259,8 @@ async def acheck_endpoint(
             status.model_listed = model in status.models
             if not status.model_listed:
                 status.error = f"model {model!r} is not served; the server lists {status.models}"
+                return status
+            if not chat:
                 return status
             t0 = time.perf_counter()
             resp = await client.post(f"{v1}/chat/completions", json=_chat_body(model))

@@ -120,6 +120,7 @@ async def agent_runner(ctx: TaskContext) -> Any:
             max_steps=ctx.max_steps,
             max_seconds=ctx.max_seconds,
             cancel=ctx.cancel,
+            check_setup=False,  # a task's set-up failure is recorded as its result (device health)
         )
     finally:
         await device.close()

@@ -60,11 +60,36 @@ async def test_unreachable_model_exits_2_with_a_fix(sim_phone: Any, tmp_path: Pa
     )
     assert code == 2 and "Traceback" not in err
     assert "model server" in err.replace("\n", " ")
+    assert not os.listdir(tmp_path)  # checked before the run directory is made
 
 
-def test_bad_settings_exit_2(capsys: Any) -> None:
+async def test_missing_device_and_unreachable_model_are_both_reported(tmp_path: Path) -> None:
+    server = StubChatServer(lambda r: "").start()
+    url = server.base_url
+    server.stop()
+    code, out, err = await cli(
+        "run", "Turn on Wi-Fi", "--device", "127.0.0.1:1", "--base-url", url, "--out", str(tmp_path), "--json"
+    )
+    flat = " ".join(err.split())
+    assert code == 2 and "Traceback" not in err and out == ""
+    assert "127.0.0.1:1" in flat and f"model server at {url} is not reachable" in flat
+    assert "Start a model server" in flat
+    assert not os.listdir(tmp_path)
+
+
+def test_bad_settings_name_the_flag_typed(capsys: Any) -> None:
     assert main(["run", "x", "--max-steps", "0", "--device", "nope"]) == 2
-    assert "MOBILE_AGENT_MAX_STEPS" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--max-steps: Input should be greater than 0 (got 0)" in err
+    assert "MOBILE_AGENT_MAX_STEPS" not in err
+
+
+def test_bad_settings_from_the_environment_name_the_variable(capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("MOBILE_AGENT_MAX_STEPS", "0")
+    assert main(["run", "x", "--base-url", "ftp://h", "--device", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "MOBILE_AGENT_MAX_STEPS: Input should be greater than 0" in err
+    assert "--base-url: must start with http:// or https://" in err
 
 
 def test_empty_instruction_exit_2_before_touching_a_device(capsys: Any) -> None:

@@ -88,10 +88,12 @@ async def test_coordinate_frames_end_to_end(
 
 
 async def test_model_server_down(sim_phone: Any, tmp_path: Path) -> None:
+    """Without the set-up check (the API server's way) a dead model server ends as a result."""
     server = StubChatServer(responder(WifiOracle(sim_phone.serial))).start()
     url = server.base_url
     server.stop()  # nothing listens there any more
-    result = await Agent(sim_phone.serial, config=cfg(tmp_path, url)).run("Turn on Wi-Fi")
+    agent = Agent(sim_phone.serial, config=cfg(tmp_path, url))
+    result = await agent.run("Turn on Wi-Fi", check_setup=False)
     assert result.status == "failed" and result.error == "model_unavailable"
     assert url.split("/v1")[0].split("//")[1] in result.reason or "reach" in result.reason
     check_run_dir(result.run_dir, "failed")  # type: ignore[arg-type]
@@ -182,3 +184,26 @@ async def test_unknown_app_is_a_recoverable_action_failure(sim_phone: Any, tmp_p
         "Frobnicator" in worker_prompts[1] and "error:" in worker_prompts[1]
     )  # the Worker sees what went wrong
     assert result.ok and adb_shell(sim_phone.serial, "settings get global wifi_on") == "1"
+
+
+async def test_setup_problems_raise_before_a_run_dir_is_made(tmp_path: Path) -> None:
+    """The Python API: no phone and no model server -> one typed error naming both, nothing written."""
+    from mobile_agent.agent import SetupError
+
+    server = StubChatServer(lambda r: "").start()
+    url = server.base_url
+    server.stop()
+    agent = Agent("127.0.0.1:1", config=cfg(tmp_path, url))
+    with pytest.raises(SetupError) as caught:
+        await agent.run("Turn on Wi-Fi")
+    assert caught.value.kinds == ["device_not_found", "model_unavailable"]
+    assert "127.0.0.1:1" in str(caught.value) and url in str(caught.value)
+    assert not (tmp_path / "runs").exists()
+
+
+async def test_setup_check_can_be_left_to_the_run(tmp_path: Path) -> None:
+    """check_setup=False (the API server) records a set-up failure as the run's result instead."""
+    agent = Agent("127.0.0.1:1", config=cfg(tmp_path, "http://127.0.0.1:9/v1"))
+    result = await agent.run("Turn on Wi-Fi", check_setup=False)
+    assert result.status == "failed" and result.error == "device_not_found"
+    assert result.run_dir is not None and (result.run_dir / "result.json").exists()
