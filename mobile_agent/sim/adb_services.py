@@ -2,6 +2,7 @@
 
 - `shell:CMD` and `exec:CMD`: raw bytes, stderr merged into stdout in order, no exit code.
 - `shell,v2,...:CMD`: shell protocol v2 packets (id 1 stdout, 2 stderr, 3 exit code).
+- `framebuffer:`: the raw screen (framebuffer.py); `reverse:`: `adb reverse` (adb_reverse.py).
 - `sync:`: file transfer (sync.py).  `tcp:9008`: uiautomator2's HTTP JSON-RPC (u2rpc.py), while
   its server process runs (procs.py).
 - a command that leaves a foreground job (jobs.py: a server, `logcat`) keeps its stream open.
@@ -18,7 +19,9 @@ import struct
 from concurrent.futures import Executor
 from typing import Any
 
+from mobile_agent.sim.adb_reverse import ReverseTable, reverse_service
 from mobile_agent.sim.adb_server import AdbStream, Service
+from mobile_agent.sim.framebuffer import framebuffer_service
 from mobile_agent.sim.procs import process_table
 from mobile_agent.sim.shell import Shell, ShellResult
 from mobile_agent.sim.sync import sync_service
@@ -40,6 +43,7 @@ class PhoneServices:
         self.phone = phone
         self.executor = executor
         self.u2 = U2Rpc(phone)
+        self.reverses = ReverseTable()
         self._prerendering = False
 
     def open(self, name: str) -> Service | None:
@@ -58,6 +62,11 @@ class PhoneServices:
             return lambda s: s.write(b"adbd cannot run as root in production builds\n")
         if name == "sync:":
             return lambda s: sync_service(s, self.phone)
+        if name == "framebuffer:":
+            return lambda s: framebuffer_service(s, self.phone, self.executor)
+        if name.startswith("reverse:"):
+            command = name[len("reverse:") :]
+            return lambda s: reverse_service(s, self.reverses, command)
         if name in (f"tcp:{U2_PORT}", f"tcp:localhost:{U2_PORT}", f"tcp:127.0.0.1:{U2_PORT}"):
             if process_table(self.phone).find("u2") is None:
                 return None  # nothing listens on the port: the connection is refused
