@@ -84,7 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"mobile-agent {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("run", help="run one task on a phone with live progress")
+    r = sub.add_parser(
+        "run",
+        help="run one task on a phone with live progress",
+        description="Run one task on a phone with live progress and write a run directory (events, "
+        "screenshots, report.html). Exit codes: 0 success, 1 failure, 2 usage or set-up error.",
+    )
     r.add_argument("instruction", help='what to do, e.g. "Turn on Wi-Fi"')
     r.add_argument("--device", "-d", help="device serial (default: the only connected device)")
     r.add_argument("--base-url", help="OpenAI-compatible endpoint (MOBILE_AGENT_BASE_URL)")
@@ -116,11 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
-    d = sub.add_parser("devices", help="list connected devices with model, size and health")
+    d = sub.add_parser(
+        "devices",
+        help="list connected devices with model, size and health",
+        description="List the devices the adb server knows, with model, screen size and health.",
+    )
     d.add_argument("--json", action="store_true")
 
     doc = sub.add_parser(
-        "doctor", help="check adb, authorisation, screen capture, keyboard and the model endpoint"
+        "doctor",
+        help="check adb, authorisation, screen capture, keyboard and the model endpoint",
+        description="Check every link from adb to the model (adb, authorisation, screen capture, "
+        "keyboard, model endpoint) and say how to fix each failed one. Exit code 1 when any fails.",
     )
     doc.add_argument("--device", "-d")
     doc.add_argument("--base-url")
@@ -128,7 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--api-key")
     doc.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("sim", help="start virtual phones (ADB over TCP) until interrupted")
+    s = sub.add_parser(
+        "sim",
+        help="start virtual phones (ADB over TCP) until interrupted",
+        description="Start virtual phones that speak the real ADB protocol over TCP, until interrupted "
+        "(Ctrl-C). Attach with `adb connect 127.0.0.1:PORT` and run tasks with --device 127.0.0.1:PORT.",
+    )
     s.add_argument("--port", type=int, default=6555, help="first port (default 6555)")
     s.add_argument("--count", type=int, default=1, help="how many phones (consecutive ports)")
     s.add_argument("--seed", type=int, default=0, help="seed of the phones' contents")

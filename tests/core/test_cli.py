@@ -142,3 +142,13 @@ async def test_doctor_against_the_virtual_phone_and_the_stub_server(sim_phone: A
     assert (
         bad_code == 1 and not bad["model endpoint"]["ok"] and "gui-owl-stub" in bad["model endpoint"]["fix"]
     )
+
+
+async def test_every_subcommand_help_has_a_description() -> None:
+    for command in ("run", "devices", "doctor", "sim", "demo", "bench"):
+        code, out, _err = await cli(command, "--help", limit_s=60)
+        assert code == 0
+        body = out.split("\n\n", 1)[1] if "\n\n" in out else ""
+        first = body.strip().splitlines()[0] if body.strip() else ""
+        # argparse prints "usage: ...", a blank line, then the description (or straight to the options)
+        assert first and not first.startswith(("positional arguments", "options")), (command, out)
