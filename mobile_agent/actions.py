@@ -24,6 +24,7 @@ __all__ = [
     "SYSTEM_BUTTONS",
     "Action",
     "ActionError",
+    "ActionModel",
     "Answer",
     "AnyAction",
     "Ask",
@@ -71,7 +72,9 @@ def _point(value: Any, name: str) -> Point:
     return (x, y)
 
 
-class _Action(BaseModel):
+class ActionModel(BaseModel):
+    """The base of every action model: its GUI-Owl JSON, its points, a short description."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     def to_json(self) -> dict[str, Any]:
@@ -88,7 +91,7 @@ class _Action(BaseModel):
         return f"{self.to_json()['action']}({json.dumps(args, ensure_ascii=False)[1:-1]})"
 
 
-class Click(_Action):
+class Click(ActionModel):
     action: Literal["click"] = "click"
     coordinate: Point
 
@@ -98,7 +101,7 @@ class Click(_Action):
         return [self.coordinate]
 
 
-class LongPress(_Action):
+class LongPress(ActionModel):
     action: Literal["long_press"] = "long_press"
     coordinate: Point
     time: float = Field(default=1.0, description="seconds")
@@ -116,7 +119,7 @@ class LongPress(_Action):
         return [self.coordinate]
 
 
-class Swipe(_Action):
+class Swipe(ActionModel):
     action: Literal["swipe"] = "swipe"
     coordinate: Point
     coordinate2: Point
@@ -136,12 +139,12 @@ class Swipe(_Action):
         return [self.coordinate, self.coordinate2]
 
 
-class Type(_Action):
+class Type(ActionModel):
     action: Literal["type"] = "type"
     text: str
 
 
-class Key(_Action):
+class Key(ActionModel):
     action: Literal["key"] = "key"
     text: str = Field(description="a key name, e.g. 'volume_up', 'KEYCODE_DEL' or 'del'")
 
@@ -153,7 +156,7 @@ class Key(_Action):
         return v.strip()
 
 
-class SystemButton(_Action):
+class SystemButton(ActionModel):
     action: Literal["system_button"] = "system_button"
     button: Literal["Back", "Home", "Menu", "Enter"]
 
@@ -168,7 +171,7 @@ class SystemButton(_Action):
         return v
 
 
-class Open(_Action):
+class Open(ActionModel):
     action: Literal["open"] = "open"
     text: str = Field(description="the app's name")
 
@@ -180,7 +183,7 @@ class Open(_Action):
         return v.strip()
 
 
-class Wait(_Action):
+class Wait(ActionModel):
     action: Literal["wait"] = "wait"
     time: float = 1.0
 
@@ -192,19 +195,19 @@ class Wait(_Action):
         return v
 
 
-class Answer(_Action):
+class Answer(ActionModel):
     action: Literal["answer"] = "answer"
     text: str
 
 
-class Ask(_Action):
+class Ask(ActionModel):
     """Ask the human a question (login, captcha, missing information) and wait for the reply."""
 
     action: Literal["ask"] = "ask"
     text: str
 
 
-class Terminate(_Action):
+class Terminate(ActionModel):
     action: Literal["terminate"] = "terminate"
     status: Literal["success", "failure"] = "success"
 
@@ -222,10 +225,10 @@ Action = Annotated[AnyAction, Field(discriminator="action")]
 
 _ADAPTER: TypeAdapter[AnyAction] = TypeAdapter(Action)
 
-ACTION_TYPES: tuple[type[_Action], ...] = get_args(AnyAction)
+ACTION_TYPES: tuple[type[ActionModel], ...] = get_args(AnyAction)
 
 
-def action_name(cls: type[_Action]) -> str:
+def action_name(cls: type[ActionModel]) -> str:
     """The `action` name of an action model (its discriminator), e.g. `click` for `Click`."""
     name = cls.model_fields["action"].default
     assert isinstance(name, str)

@@ -12,9 +12,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from mobile_agent.actions import Click, LongPress, Type
+from mobile_agent.actions import Action, Click, LongPress, Type
 from mobile_agent.device import uitree
 from mobile_agent.device.uitree import Node
 
@@ -61,7 +61,7 @@ class Policy:
 
     def check(
         self,
-        action: Any,
+        action: Action,
         description: str = "",
         *,
         device_point: tuple[int, int] | None = None,

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from mobile_agent.actions import (
     Action,
     ActionError,
+    ActionModel,
     Answer,
     Ask,
     Click,
@@ -71,14 +72,15 @@ class DeviceCall:
 
 
 A = TypeVar("A")
+AM = TypeVar("AM", bound=ActionModel)
 Entry = Callable[[Actuated, A, list[DevicePoint]], DeviceCall]
 
-ACTUATION: dict[type, Entry[Any] | None] = {}
+ACTUATION: dict[type[ActionModel], Entry[Any] | None] = {}
 """Action model -> its device call; `None`: the action never touches the device."""
 
 
-def _entry(cls: type[A]) -> Callable[[Entry[A]], Entry[A]]:
-    def register(fn: Entry[A]) -> Entry[A]:
+def _entry(cls: type[AM]) -> Callable[[Entry[AM]], Entry[AM]]:
+    def register(fn: Entry[AM]) -> Entry[AM]:
         ACTUATION[cls] = fn
         return fn
 

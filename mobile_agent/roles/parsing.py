@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobile_agent.actions import ActionError, parse_action
+from mobile_agent.actions import Action, ActionError, parse_action
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class ManagerResult:
 @dataclass(frozen=True)
 class WorkerResult:
     thought: str
-    action: Any  # one of mobile_agent.actions' models
+    action: Action  # one of mobile_agent.actions' models
     description: str
 
     ok = True
@@ -82,7 +82,7 @@ class NotetakerResult:
 @dataclass(frozen=True)
 class SingleResult:
     thought: str
-    action: Any
+    action: Action
     conclusion: str
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -288,7 +288,7 @@ def extract_action_object(text: str) -> tuple[Any, str] | tuple[None, str]:
         return None, str(exc)
 
 
-def parse_action_text(text: str) -> tuple[Any, str]:
+def parse_action_text(text: str) -> tuple[Action, str] | tuple[None, str]:
     """(action, "") or (None, reason): a `<tool_call>` block or a bare JSON object."""
     m = _TOOL_CALL.search(text)
     body = m.group(1) if m else text

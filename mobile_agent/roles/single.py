@@ -7,31 +7,63 @@ history of earlier conclusions and the screenshot.
 
 from __future__ import annotations
 
+import copy
 import json
+from functools import cache
 from typing import Any
 
 from PIL import Image
 
+from mobile_agent.actions import action_name
 from mobile_agent.bus import MemoryState
 from mobile_agent.coords import Frame
 from mobile_agent.llm.base import Message
-from mobile_agent.roles import common
+from mobile_agent.roles import action_docs, common
 from mobile_agent.roles.parsing import ParseFailure, SingleResult, parse_single
 
 ROLE = "single"
 
-_ACTIONS_DOC = """\
-* `key`: press a key by name (text), e.g. "del", "enter", "volume_up".
-* `click`: tap the point `coordinate`.
-* `long_press`: press and hold `coordinate` for `time` seconds.
-* `swipe`: drag from `coordinate` to `coordinate2`.
-* `type`: type `text` into the focused text field.
-* `system_button`: press a system button: Back, Home, Menu or Enter.
-* `open`: launch the app named in `text`.
-* `wait`: wait `time` seconds for the screen to settle.
-* `answer`: give the user the answer in `text`; ends the task.
-* `ask`: ask the user the question in `text` and wait for the reply.
-* `terminate`: end the task with `status` success or failure."""
+# The tool's parameters in the order it declares them, each with its description; which
+# parameters exist, their JSON types and their allowed values come from the action models.
+_PARAMETERS = {
+    "coordinate": "[x, y] for click, long_press, swipe start.",
+    "coordinate2": "[x, y] where a swipe ends.",
+    "text": "For key, type, open, answer and ask.",
+    "time": "Seconds, for long_press and wait.",
+    "button": "For system_button.",
+    "status": "For terminate.",
+}
+
+
+def _parameter(name: str) -> dict[str, Any]:
+    """A parameter's JSON type (and enum) as the first action model declaring it has it."""
+    for cls in action_docs.TOOL_ORDER:
+        if name in cls.model_fields:
+            field = cls.model_json_schema()["properties"][name]
+            if "type" not in field:  # optional (`x | None`): the non-null alternative
+                field = next(f for f in field["anyOf"] if f.get("type") != "null")
+            schema: dict[str, Any] = {"type": field["type"]}
+            if "enum" in field:
+                schema["enum"] = list(field["enum"])
+            return schema | {"description": _PARAMETERS[name]}
+    raise KeyError(f"no action has the parameter {name!r}")
+
+
+@cache
+def _parameters() -> dict[str, Any]:
+    """The `parameters` JSON schema of `mobile_use`, generated from the action models."""
+    return {
+        "type": "object",
+        "properties": {
+            "action": {
+                "type": "string",
+                "enum": [action_name(cls) for cls in action_docs.TOOL_ORDER],
+                "description": "The action to perform (see the list above).",
+            },
+            **{name: _parameter(name) for name in _PARAMETERS},
+        },
+        "required": ["action"],
+    }
 
 
 def screen_sentence(frame: Frame) -> str:
@@ -51,48 +83,9 @@ def tool_schema(frame: Frame) -> dict[str, Any]:
             "description": (
                 "Use a touchscreen to operate an Android phone; every call returns after the screen "
                 f"has settled. {screen_sentence(frame)} Points are [x, y] pixels from the top-left.\n"
-                f"Actions:\n{_ACTIONS_DOC}"
+                f"Actions:\n{action_docs.tool_lines()}"
             ),
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "action": {
-                        "type": "string",
-                        "enum": [
-                            "key",
-                            "click",
-                            "long_press",
-                            "swipe",
-                            "type",
-                            "system_button",
-                            "open",
-                            "wait",
-                            "answer",
-                            "ask",
-                            "terminate",
-                        ],
-                        "description": "The action to perform (see the list above).",
-                    },
-                    "coordinate": {
-                        "type": "array",
-                        "description": "[x, y] for click, long_press, swipe start.",
-                    },
-                    "coordinate2": {"type": "array", "description": "[x, y] where a swipe ends."},
-                    "text": {"type": "string", "description": "For key, type, open, answer and ask."},
-                    "time": {"type": "number", "description": "Seconds, for long_press and wait."},
-                    "button": {
-                        "type": "string",
-                        "enum": ["Back", "Home", "Menu", "Enter"],
-                        "description": "For system_button.",
-                    },
-                    "status": {
-                        "type": "string",
-                        "enum": ["success", "failure"],
-                        "description": "For terminate.",
-                    },
-                },
-                "required": ["action"],
-            },
+            "parameters": copy.deepcopy(_parameters()),
         },
     }
 

@@ -7,7 +7,7 @@ from PIL import Image
 from mobile_agent.bus import MemoryState
 from mobile_agent.coords import Frame
 from mobile_agent.llm.base import Message
-from mobile_agent.roles import common
+from mobile_agent.roles import action_docs, common
 from mobile_agent.roles.parsing import ParseFailure, WorkerResult, parse_worker
 
 ROLE = "worker"
@@ -22,7 +22,7 @@ def build_messages(
     history_len: int = 5,
 ) -> list[Message]:
     """Messages for one Worker call; `frame` is the exact frame of `screenshot` as sent."""
-    system = common.render("worker_system", frame=frame.describe())
+    system = common.render("worker_system", frame=frame.describe(), actions=action_docs.worker_lines())
     user = common.render(
         "worker_user",
         instruction=state.instruction,
