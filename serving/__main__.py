@@ -1,11 +1,17 @@
-"""`python -m serving {profiles,plan,launch,check}`: serve GUI-Owl on the GPUs at hand."""
+"""`python -m serving {profiles,plan,launch,check,setup-cpu,tiny-model}`: serve GUI-Owl.
+
+On the GPUs at hand, or, to try the real serving path with none, on CPU: `setup-cpu` installs
+the CPU build of vLLM into a venv and `tiny-model` writes a tiny random checkpoint to serve.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from serving.launcher import (
     LaunchError,
@@ -19,6 +25,8 @@ from serving.launcher import (
 )
 from serving.planner import ParallelPlan, PlanError, plan
 from serving.profiles import DEFAULT_PROFILE, ModelProfile, UnknownProfile, get_profile, list_profiles
+from serving.setup_cpu import SetupCpuError, setup_cpu
+from serving.tiny_model import TinyModelError, build_tiny_model
 
 
 def _add_plan_args(p: argparse.ArgumentParser) -> None:
@@ -57,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     p_launch.add_argument("--dry-run", action="store_true", help="print the plan and command; run nothing")
     p_launch.add_argument(
         "vllm_args", nargs=argparse.REMAINDER, help="after --: extra arguments passed to vllm serve unchanged"
+    )
+
+    p_setup = sub.add_parser("setup-cpu", help="create a venv with a CPU build of vLLM (no GPU needed)")
+    p_setup.add_argument("venv", type=Path, help="the venv directory (created or repaired)")
+
+    p_tiny = sub.add_parser("tiny-model", help="write a tiny random GUI-Owl checkpoint (tests, CPU serving)")
+    p_tiny.add_argument("dir", type=Path, help="the checkpoint directory to write")
+    p_tiny.add_argument(
+        "--family",
+        choices=("qwen2.5-vl", "qwen3-vl"),
+        default="qwen2.5-vl",
+        help="architecture (default qwen2.5-vl)",
     )
 
     p_check = sub.add_parser("check", help="check that a served model answers")
@@ -165,6 +185,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if status.ok else 1
 
 
+def _cmd_setup_cpu(args: argparse.Namespace) -> int:
+    setup_cpu(args.venv)
+    return 0
+
+
+def _cmd_tiny_model(args: argparse.Namespace) -> int:
+    t0 = time.monotonic()
+    path = build_tiny_model(args.dir, family=args.family)
+    print(
+        f"wrote a tiny random {args.family} checkpoint to {path} in {time.monotonic() - t0:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit 0 on success, 1 when the server fails, 2 on a usage or set-up error."""
     args = _parser().parse_args(argv)
@@ -176,8 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "launch":
             return _cmd_launch(args)
+        if args.command == "setup-cpu":
+            return _cmd_setup_cpu(args)
+        if args.command == "tiny-model":
+            return _cmd_tiny_model(args)
         return _cmd_check(args)
-    except (PlanError, UnknownProfile, SetupError) as exc:
+    except (PlanError, UnknownProfile, SetupError, SetupCpuError, TinyModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except LaunchError as exc:

@@ -30,9 +30,8 @@ def _require(module: str) -> None:
 _require("torch")
 _require("transformers")
 
-from tiny_qwen import build_tiny_qwen  # noqa: E402
-
 from mobile_agent.llm.local import LocalChatModel  # noqa: E402
+from serving.tiny_model import build_tiny_qwen  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
