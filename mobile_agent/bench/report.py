@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import time
+import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,16 @@ def summarize(records: list[dict[str, Any]], k: int, meta: dict[str, Any] | None
         "overall": figures(runs),
         "tasks": tasks,
         "void": [{"instance": r["instance"], "reason": r.get("reason", "")} for r in void],
+        "runs": [
+            {
+                "instance": r["instance"],
+                "attempt": r.get("attempt", 0),
+                "status": r.get("status"),
+                "verified": r["verified"],
+                "run_dir": r.get("run_dir"),
+            }
+            for r in runs
+        ],
         "failures": [
             {
                 "instance": r["instance"],
@@ -141,6 +153,27 @@ def chart_svg(tasks: dict[str, dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _report_href(run_dir: str, page: Path) -> str:
+    """A link from `page` to a run's report.html, relative so the folder works opened from disk."""
+    target = Path(run_dir) / "report.html"
+    try:
+        rel = os.path.relpath(target.resolve(), page.parent.resolve())
+    except ValueError:  # another drive (Windows): an absolute file URL instead
+        return target.resolve().as_uri()
+    return urllib.parse.quote(Path(rel).as_posix())
+
+
+def _runs_list(summary: dict[str, Any], page: Path) -> str:
+    items = []
+    for r in summary.get("runs", []):
+        label = f"{html.escape(str(r['instance']))} (attempt {r['attempt']})"
+        if r.get("run_dir"):
+            label = f'<a href="{html.escape(_report_href(str(r["run_dir"]), page))}">{label}</a>'
+        verdict = "verified" if r["verified"] >= 1.0 else "not verified"
+        items.append(f"<li>{label}: {html.escape(str(r['status']))}, {verdict}</li>")
+    return "".join(items) or "<li>none</li>"
+
+
 def write_html(summary: dict[str, Any], path: Path) -> None:
     """A self-contained report: overall figures, chart, per-task table, failures."""
     k = summary["meta"]["k"]
@@ -191,6 +224,7 @@ pass@1 {_pct(o["pass@1"])}{f" · pass@{k} {_pct(o.get(f'pass@{k}'))}" if k > 1 e
 {chart_svg(summary["tasks"])}
 <h2>Per task</h2><table><tr><th>task</th><th>app</th><th>runs</th><th>verified</th><th>claimed</th><th>disagree</th>
 <th>pass@1</th>{f"<th>pass@{k}</th>" if k > 1 else ""}<th>steps</th><th>s</th><th>calls</th><th>tokens</th></tr>{"".join(rows)}</table>
+<h2>Runs (each with its own report)</h2><ul>{_runs_list(summary, path)}</ul>
 <h2>Failures</h2><ul>{fails}</ul><h2>Void instances (initial state already passed)</h2><ul>{voids}</ul>
 </body></html>"""
     path.write_text(doc, encoding="utf-8")
