@@ -7,7 +7,7 @@ import re
 from PIL import ImageDraw
 
 from mobile_agent.config import AgentConfig
-from mobile_agent.runner import screen_difference, screen_key
+from mobile_agent.loop.observe import screen_difference, screen_key
 from mobile_agent.sim.phone import VirtualPhone
 
 

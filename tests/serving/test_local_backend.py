@@ -193,7 +193,7 @@ async def test_agent_step_on_the_random_model_is_a_parse_failure_not_a_crash(
 ) -> None:
     from mobile_agent.bus import Bus, EventType
     from mobile_agent.config import load_config
-    from mobile_agent.runner import Runner
+    from mobile_agent.loop import Runner
 
     # A small pixel budget keeps the tiny model's prompt short; the frame logic is the real one.
     config = load_config(
