@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_harness import LiveServer, settings_for, wait_status
+from ci_guard import skip_or_fail
 
 from mobile_agent.api import create_app
 
@@ -27,9 +28,7 @@ ARGS = [
 @pytest.fixture
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed")
+        skip_or_fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

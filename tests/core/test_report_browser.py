@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ci_guard import skip_or_fail
 from PIL import Image
 
 from mobile_agent.bus import Bus, EventType
@@ -21,9 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture
 def page() -> Iterator[Any]:
     if shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing in CI (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed")
+        skip_or_fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -13,22 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
+from ci_guard import require_module
 from PIL import Image
 
 from mobile_agent.llm.base import ChatModel, ImagePart, Message, ModelUnavailable, TextPart
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _require(module: str) -> None:
-    if IN_CI:
-        __import__(module)  # CI installs the `local` extra: a missing module is a failure there
-    else:
-        pytest.importorskip(module, reason=f"{module} is not installed (pip install 'mobile-agent[local]')")
-
-
-_require("torch")
-_require("transformers")
+# CI installs the `local` extra: there a missing module fails the run instead of skipping it.
+require_module("torch", "pip install 'mobile-agent[local]'")
+require_module("transformers", "pip install 'mobile-agent[local]'")
 
 from mobile_agent.llm.local import LocalChatModel  # noqa: E402
 from serving.tiny_model import build_tiny_qwen  # noqa: E402
