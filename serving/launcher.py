@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from serving.planner import ParallelPlan
-from serving.profiles import ModelProfile
+from serving.process import STOP_GRACE_S, ServerStopped, start_group, stop_group
+from serving.profiles import ModelProfile, get_profile
 
 VLLM_INSTALL_HINT = "vLLM is not installed here: pip install 'mobile-agent[serve]' (needs a CUDA GPU)"
 DP_RPC_PORT = 13345
@@ -163,6 +164,14 @@ def client_base_url(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}/v1"
+
+
+def client_command(profile: ModelProfile, base_url: str) -> str:
+    """The agent command with the server's profile and pixel budget (the same frame)."""
+    cmd = f"mobile-agent run --base-url {base_url} --profile {profile.name}"
+    if profile.max_pixels != get_profile(profile.name).max_pixels:
+        cmd = f"MOBILE_AGENT_MAX_PIXELS={profile.max_pixels} {cmd}"
+    return cmd
 
 
 def _root_url(base_url: str) -> str:
@@ -322,18 +331,21 @@ def run_server(
     port: int,
     ready_timeout: float = 1800,
     env: dict[str, str] | None = None,
+    stop_timeout: float = STOP_GRACE_S,
     out: Callable[[str], None] = lambda s: print(s, file=sys.stderr, end="", flush=True),
 ) -> int:
     """Start the server, wait until it serves the profile's model, then stay with it.
 
-    Returns the server's exit status; Ctrl-C or SIGTERM stop the server cleanly.
+    Returns the server's exit status. Ctrl-C or SIGTERM stop the server and every process it
+    started (its process group): SIGTERM, then SIGKILL after `stop_timeout` seconds.
     """
     if shutil.which(cmd[0]) is None:
         raise SetupError(VLLM_INSTALL_HINT)
-    proc = subprocess.Popen(list(cmd), env={**os.environ, **(env or {})})
+    # Its own process group: vLLM's engine and workers are stopped with it.
+    proc = start_group(cmd, env={**os.environ, **(env or {})})
 
-    def stop(signum: int, _frame: object) -> None:
-        proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+    def stop(_signum: int, _frame: object) -> None:
+        raise ServerStopped
 
     previous = signal.signal(signal.SIGTERM, stop)
     base = client_base_url(host, port)
@@ -347,20 +359,12 @@ def run_server(
             alive=lambda: proc.poll() is None,
             progress=out,
         )
-        out(
-            f'\nready after {waited:.0f} s. Use it with:\n  mobile-agent run --base-url {base} --model {profile.name} "..."\n'
-        )
+        out(f'\nready after {waited:.0f} s. Use it with:\n  {client_command(profile, base)} "..."\n')
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
-    except LaunchError:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        raise
+        return stop_group(proc, stop_timeout, sig=signal.SIGINT)
+    except ServerStopped:
+        return stop_group(proc, stop_timeout)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        stop_group(proc, stop_timeout)  # bounded; a no-op past stragglers when it already exited

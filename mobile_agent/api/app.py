@@ -133,7 +133,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(store, pool, settings, runner or agent_runner)
+        owner = getattr(app.state, "store_owner", None)  # taken by `serve`, else at scheduler start
+        scheduler = Scheduler(store, pool, settings, runner or agent_runner, owner=owner)
         app.state.scheduler = scheduler
         await scheduler.start()
         try:

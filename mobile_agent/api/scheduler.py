@@ -3,8 +3,9 @@
 A task that names a device waits for that device; any other task takes the first free one, in
 submission order. Every event a running task publishes is persisted (`EventWriter`) as it comes,
 so the live stream can be replayed from the store after the task ends or the server restarts.
-On start, tasks the previous server left running are marked `interrupted` (their run directory
-stays), and queued ones are queued again.
+On start the scheduler takes the store (one server per store, see `owner`); tasks the previous
+server left running are marked `interrupted` (their run directory stays), and queued ones are
+queued again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mobile_agent.human import HumanTimeout
 
 from .devices import DevicePool
 from .human import ApiHumanChannel, NoPendingRequest
+from .owner import StoreOwner
 from .settings import ApiSettings
 from .store import ACTIVE, TaskRecord, TaskStore
 from .worker import TaskContext, TaskOutcome, TaskRunner, to_outcome
@@ -99,8 +101,18 @@ class Running:
 class Scheduler:
     """Queue, leases and task jobs; all state is touched on the event loop thread only."""
 
-    def __init__(self, store: TaskStore, pool: DevicePool, settings: ApiSettings, runner: TaskRunner) -> None:
+    def __init__(
+        self,
+        store: TaskStore,
+        pool: DevicePool,
+        settings: ApiSettings,
+        runner: TaskRunner,
+        *,
+        owner: StoreOwner | None = None,
+    ) -> None:
         self.store = store
+        # the store's lease: `serve` takes it before the app is built, else start(); stop() gives it back
+        self.owner = owner
         self.pool = pool
         self.settings = settings
         self.runner = runner
@@ -115,11 +127,21 @@ class Scheduler:
     # lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.writer.start()
-        await self.recover()
-        self.pool.on_change(self.dispatch)
-        await self.pool.refresh()
+        """Take the store (StoreBusy if another server holds it: then nothing is written), recover
+        what the last server left, and start dispatching."""
+        if self.owner is None:
+            self.owner = await asyncio.to_thread(StoreOwner(self.store.url).acquire)
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            self.writer.start()
+            await self.recover()
+            self.pool.on_change(self.dispatch)
+            await self.pool.refresh()
+        except BaseException:
+            await self.writer.stop()
+            await asyncio.to_thread(self.owner.release)
+            self.owner = None
+            raise
         self._refresher = asyncio.create_task(self._refresh_loop(), name="device-refresh")
         self.dispatch()
 
@@ -160,6 +182,9 @@ class Scheduler:
             await asyncio.gather(*jobs, return_exceptions=True)
         await self.writer.stop()
         self.notify()
+        if self.owner is not None:  # last: nothing of this server writes to the store after it
+            await asyncio.to_thread(self.owner.release)
+            self.owner = None
 
     async def _refresh_loop(self) -> None:
         while True:

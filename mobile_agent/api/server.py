@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import sys
 from typing import Any
 
+import uvicorn
+
+from .owner import StoreBusy, StoreOwner
 from .settings import ApiSettings
 from .worker import TaskRunner
 
@@ -42,16 +46,50 @@ def serve(
     access_log: bool = True,
     **overrides: Any,
 ) -> None:
-    """Run the API until interrupted. `overrides` are ApiSettings fields (runs_dir, db_url...)."""
-    import uvicorn
+    """Run the API until interrupted. `overrides` are ApiSettings fields (runs_dir, db_url...).
 
+    Exits 2 when another server holds the task store (see `owner`)."""
     from .app import create_app
 
     settings = settings or ApiSettings(**{k: v for k, v in overrides.items() if v is not None})
     if token:
         settings = settings.model_copy(update={"api_token": token})
     check_bind(host, settings.api_token)
-    app = create_app(settings, runner=runner)
-    uvicorn.run(
-        app, host=host, port=port, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=3
-    )
+    owner = take_store(settings, host, port)
+    try:
+        app = create_app(settings, runner=runner)
+        app.state.store_owner = owner
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level=log_level, access_log=access_log, timeout_graceful_shutdown=3
+        )
+        server = _Server(config, owner)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # uvicorn's own code for a failed start (it has logged why)
+    finally:
+        owner.release()
+
+
+def take_store(settings: ApiSettings, host: str, port: int) -> StoreOwner:
+    """Take the task store for this server, or exit 2 naming the server that holds it."""
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return StoreOwner(settings.resolved_db_url(), host=host, port=port).acquire()
+    except StoreBusy as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, recording the port it got in the store's owner note (--port 0)."""
+
+    def __init__(self, config: uvicorn.Config, owner: StoreOwner) -> None:
+        super().__init__(config)
+        self.owner = owner
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        for server in getattr(self, "servers", []):
+            for sock in server.sockets or ():
+                self.owner.set_address(self.config.host, sock.getsockname()[1])
+                return

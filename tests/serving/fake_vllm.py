@@ -3,6 +3,9 @@
 Run as a script it takes vLLM's argv (`serve MODEL --served-model-name NAME --port P ...`),
 writes that argv as JSON to $FAKE_VLLM_ARGV, and serves until SIGTERM/SIGINT. With
 FAKE_VLLM_FAIL=N it exits with status N at once, like a server whose model failed to load.
+Like vLLM it can leave a worker process behind (FAKE_VLLM_WORKER_PID: a child that ignores
+SIGTERM, its pid written there) and be stuck on SIGTERM (FAKE_VLLM_IGNORE_TERM=1);
+FAKE_VLLM_ENV names a file that gets the VLLM_* environment it saw.
 Imported, `serve_in_thread` runs the same server on an ephemeral port for in-process tests.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,6 +94,14 @@ def main(argv: list[str]) -> int:
     if path := os.environ.get("FAKE_VLLM_ARGV"):
         with open(path, "w") as fh:
             json.dump(argv, fh)
+    if path := os.environ.get("FAKE_VLLM_ENV"):
+        with open(path, "w") as fh:
+            json.dump({k: v for k, v in os.environ.items() if k.startswith("VLLM_")}, fh)
+    if path := os.environ.get("FAKE_VLLM_WORKER_PID"):
+        code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"
+        worker = subprocess.Popen([sys.executable, "-c", code])
+        with open(path, "w") as fh:
+            fh.write(str(worker.pid))
     served = argv[argv.index("--served-model-name") + 1]
     port = int(argv[argv.index("--port") + 1])
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(served, os.environ.get("VLLM_API_KEY")))
@@ -97,7 +109,8 @@ def main(argv: list[str]) -> int:
     def stop(_sig: int, _frame: object) -> None:
         threading.Thread(target=server.shutdown).start()
 
-    signal.signal(signal.SIGTERM, stop)
+    ignore_term = os.environ.get("FAKE_VLLM_IGNORE_TERM") == "1"
+    signal.signal(signal.SIGTERM, signal.SIG_IGN if ignore_term else stop)
     signal.signal(signal.SIGINT, stop)
     server.serve_forever()
     server.server_close()

@@ -126,7 +126,8 @@ def test_launch_runs_vllm_waits_until_ready_and_stops_cleanly(tmp_path: Path) ->
         if not line:
             break
         seen += line
-    assert f"--base-url http://127.0.0.1:{port}/v1 --model gui-owl-7b" in seen, seen
+    # --profile, not --model: the client then resizes with the same pixel budget as the server.
+    assert f"--base-url http://127.0.0.1:{port}/v1 --profile gui-owl-7b" in seen, seen
     served_argv = json.loads(argv_file.read_text())
     assert served_argv[:2] == ["serve", "mPLUG/GUI-Owl-7B"]
     assert _flag(served_argv, "--port") == str(port)
