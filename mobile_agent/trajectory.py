@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import secrets
 import time
@@ -57,43 +58,62 @@ class TrajectoryWriter:
             target = (self.run_dir / rel).resolve()
             if self.run_dir.resolve() in target.parents:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(event.blobs["png"])
+                # whole or not at all: a crash mid-write must not leave a torn screenshot
+                partial = target.with_name(target.name + ".part")
+                partial.write_bytes(event.blobs["png"])
+                os.replace(partial, target)
 
     def finish(self, result: dict[str, Any]) -> Path:
         """Write result.json and report.html; safe to call once the run has ended in any way."""
         if not self._events.closed:
             self._events.close()
-        body = {
-            "status": result.get("status", "failed"),
-            "reason": result.get("reason", ""),
-            "error": result.get("error"),
-            "steps": result.get("steps", 0),
-            "answer": result.get("answer"),
-            "claimed_success": bool(result.get("claimed_success", False)),
-            "verified": result.get("verified"),
-            "timings": result.get("timings", {}),
-            "usage": result.get("usage", {}),
-            "instruction": result.get("instruction") or self.meta.get("instruction", ""),
-            "mode": result.get("mode") or self.meta.get("mode", ""),
-            "model": self.meta.get("model"),
-            "device": self.meta.get("device"),
-            "started_at": self._started,
-            "finished_at": time.time(),
-        }
-        (self.run_dir / "result.json").write_text(
-            json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8"
-        )
-        from mobile_agent.report import write_report
-
-        try:
-            write_report(self.run_dir)
-        except Exception as exc:  # a report bug must not lose the run; leave a minimal page
-            (self.run_dir / "report.html").write_text(
-                f"<!doctype html><meta charset=utf-8><title>run</title><p>report failed: {html.escape(repr(exc))}</p>",
-                encoding="utf-8",
-            )
+        write_result(self.run_dir, result, self.meta, started_at=self._started, finished_at=time.time())
         self.finished = True
         return self.run_dir
+
+
+def write_result(
+    run_dir: str | Path,
+    result: dict[str, Any],
+    meta: dict[str, Any],
+    *,
+    started_at: float,
+    finished_at: float,
+) -> Path:
+    """Write RUN/result.json (the one schema of a run's result) and RUN/report.html.
+
+    `result` has RunResult's JSON fields; `meta` the run's instruction, mode, model and device.
+    Used at the end of a run, and when a server rebuilds a crashed run from its event log.
+    """
+    run_dir = Path(run_dir)
+    body = {
+        "status": result.get("status", "failed"),
+        "reason": result.get("reason", ""),
+        "error": result.get("error"),
+        "steps": result.get("steps", 0),
+        "answer": result.get("answer"),
+        "claimed_success": bool(result.get("claimed_success", False)),
+        "verified": result.get("verified"),
+        "timings": result.get("timings", {}),
+        "usage": result.get("usage", {}),
+        "instruction": result.get("instruction") or meta.get("instruction", ""),
+        "mode": result.get("mode") or meta.get("mode", ""),
+        "model": meta.get("model"),
+        "device": meta.get("device"),
+        "started_at": started_at,
+        "finished_at": finished_at,
+    }
+    (run_dir / "result.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+    from mobile_agent.report import write_report
+
+    try:
+        write_report(run_dir)
+    except Exception as exc:  # a report bug must not lose the run; leave a minimal page
+        (run_dir / "report.html").write_text(
+            f"<!doctype html><meta charset=utf-8><title>run</title><p>report failed: {html.escape(repr(exc))}</p>",
+            encoding="utf-8",
+        )
+    return run_dir
 
 
 def mark_verified(run_dir: str | Path, score: float, detail: str = "") -> None:

@@ -4,8 +4,8 @@ A task that names a device waits for that device; any other task takes the first
 submission order. Every event a running task publishes is persisted (`EventWriter`) as it comes,
 so the live stream can be replayed from the store after the task ends or the server restarts.
 On start the scheduler takes the store (one server per store, see `owner`); tasks the previous
-server left running are marked `interrupted` (their run directory stays), and queued ones are
-queued again.
+server left running are finished as `interrupted` with their result rebuilt from the run's event
+log (see `recovery`), and queued ones are queued again.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from mobile_agent.human import HumanTimeout
 from .devices import DevicePool
 from .human import ApiHumanChannel, NoPendingRequest
 from .owner import StoreOwner
+from .recovery import mark_interrupted, recover_task
 from .settings import ApiSettings
 from .store import ACTIVE, TaskRecord, TaskStore
 from .worker import TaskContext, TaskOutcome, TaskRunner, to_outcome
@@ -146,25 +147,15 @@ class Scheduler:
         self.dispatch()
 
     async def recover(self) -> None:
-        """Mark what the last server left running as interrupted; queue what it left queued."""
+        """Finish what the last server left running as interrupted, with its result rebuilt from
+        its event log (result.json, report.html, steps, timings, usage); queue what it left queued."""
         for rec in await self.store.run(self.store.tasks_with_status, ACTIVE):
-            await self._mark_interrupted(rec.id)
+            try:
+                await asyncio.to_thread(recover_task, self.store, rec, self.runs_dir, INTERRUPTED_REASON)
+            except Exception:
+                log.exception("could not rebuild the result of task %s; marking it interrupted", rec.id)
+                await self.store.run(mark_interrupted, self.store, rec.id, INTERRUPTED_REASON)
         self._queue = await self.store.run(self.store.tasks_with_status, ["queued"])
-
-    async def _mark_interrupted(self, task_id: str) -> None:
-        now = time.time()
-        changed = await self.store.run(
-            self.store.update_task,
-            task_id,
-            only_if_status=ACTIVE,
-            status="interrupted",
-            reason=INTERRUPTED_REASON,
-            finished_at=now,
-            pending_request=None,
-        )
-        if changed:
-            data = {"status": "interrupted", "reason": INTERRUPTED_REASON, "answer": None, "steps": None}
-            await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
 
     async def stop(self) -> None:
         """Stop every job; tasks still running are recorded as interrupted."""
