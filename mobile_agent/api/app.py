@@ -12,13 +12,11 @@ GET /v1/devices, GET /healthz, GET /openapi.json, and the viewer pages GET / and
 import asyncio
 import contextlib
 import math
-import secrets
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, unquote
 
 import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
@@ -26,13 +24,15 @@ from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
 
 from mobile_agent import __version__
 
+from . import logredact
+from .access import Access
+from .auth import check_token
 from .devices import AdbBackend, DevicePool, Lister, Prober
 from .human import NoPendingRequest
 from .limits import BodySizeLimit
@@ -55,7 +55,6 @@ from .store import TERMINAL, TaskRecord, TaskStore
 from .worker import TaskRunner, agent_runner
 
 VIEWER_DIR = Path(__file__).parent / "viewer"
-TOKEN_COOKIE = "mobile_agent_token"
 TASK_ID = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Task id")]
 SQL_INT_MAX = 2**63 - 1  # offsets and sequence numbers beyond it mean "past the end"
 ECHO_CHARS = 200  # a 422 echoes at most this much of a string it refused
@@ -86,14 +85,6 @@ ERROR_RESPONSES: dict[int, str] = {
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route answers besides 422."""
     return {code: {"description": ERROR_RESPONSES[code]} for code in codes}
-
-
-def _header_text(value: str) -> str:
-    """A header value as text: HTTP servers decode header bytes as latin-1, clients send UTF-8."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return value
 
 
 def _iso(ts: float | None) -> str | None:
@@ -130,6 +121,8 @@ def create_app(
         device_prober = device_prober or adb.probe
     pool = DevicePool(device_lister, device_prober)
     TaskCreate = task_create_model(settings)
+    access = Access(check_token(settings.api_token), settings.session_max_age_s)
+    logredact.install(access.token)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -175,35 +168,7 @@ def create_app(
     def scheduler_of(request: Request) -> Scheduler:
         return request.app.state.scheduler  # type: ignore[no-any-return]
 
-    # auth --------------------------------------------------------------------------------
-
-    bearer = HTTPBearer(auto_error=False, description="The server's API token (MOBILE_AGENT_API_TOKEN).")
-
-    def token_ok(candidate: str | None) -> bool:
-        expected = settings.api_token
-        return bool(candidate) and secrets.compare_digest(str(candidate).encode(), str(expected).encode())
-
-    def cookie_token(request: Request) -> str | None:
-        value = request.cookies.get(TOKEN_COOKIE)
-        return unquote(value) if value is not None else None
-
-    def require_token(
-        request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
-    ) -> None:
-        if not settings.api_token:
-            return
-        if creds is not None and token_ok(_header_text(creds.credentials)):
-            return
-        if token_ok(cookie_token(request)):
-            return
-        wrong = creds is not None or TOKEN_COOKIE in request.cookies
-        detail = "wrong bearer token" if wrong else "missing bearer token (Authorization: Bearer TOKEN)"
-        challenge = 'Bearer realm="mobile-agent"' + (', error="invalid_token"' if wrong else "")
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
-        )
-
-    auth = [Depends(require_token)]
+    auth = [Depends(access.dependency())]
 
     # views -------------------------------------------------------------------------------
 
@@ -469,35 +434,13 @@ def create_app(
 
     # viewer ------------------------------------------------------------------------------
 
-    def page(name: str, request: Request) -> Response:
-        """A viewer page; `?token=` is traded for a cookie and removed from the address."""
-        query_token = request.query_params.get("token")
-        if settings.api_token and query_token is not None:
-            if not token_ok(query_token):
-                return HTMLResponse("<h1>401</h1><p>Wrong token.</p>", status_code=401)
-            target = request.url.remove_query_params("token")
-            redirect = RedirectResponse(str(target.path) + (f"?{target.query}" if target.query else ""), 303)
-            redirect.set_cookie(
-                TOKEN_COOKIE, quote(query_token, safe=""), httponly=True, samesite="strict", path="/"
-            )
-            return redirect
-        if settings.api_token and not token_ok(cookie_token(request)):
-            header = _header_text(request.headers.get("authorization", ""))
-            if not (header.lower().startswith("bearer ") and token_ok(header[7:].strip())):
-                return HTMLResponse(
-                    "<h1>401</h1><p>This server needs a token: open this page with <code>?token=...</code>.</p>",
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="mobile-agent"'},
-                )
-        return FileResponse(VIEWER_DIR / name, media_type="text/html", headers={"Cache-Control": "no-cache"})
-
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:
-        return page("index.html", request)
+        return access.page(VIEWER_DIR / "index.html", request)
 
     @app.get("/tasks/{task_id}", include_in_schema=False)
     async def task_page(task_id: TASK_ID, request: Request) -> Response:
-        return page("task.html", request)
+        return access.page(VIEWER_DIR / "task.html", request)
 
     app.mount("/viewer", StaticFiles(directory=VIEWER_DIR), name="viewer")
     app.state.started_at = time.time()

@@ -9,9 +9,12 @@ from typing import Any
 
 import uvicorn
 
+from .auth import MAKE_ONE, MIN_REMOTE_TOKEN_CHARS, TokenError, check_token
 from .owner import StoreBusy, StoreOwner
 from .settings import ApiSettings
 from .worker import TaskRunner
+
+__all__ = ["check_bind", "is_loopback", "serve"]
 
 
 def is_loopback(host: str) -> bool:
@@ -24,15 +27,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, token: str | None) -> None:
-    """Refuse to expose the API beyond this machine without a token (exit code 2)."""
-    if not is_loopback(host) and not token:
+def check_bind(host: str, token: str | None) -> str | None:
+    """The token to use (stripped), or exit with code 2: no token or a short one on a non-loopback
+    address (the API can drive phones), or a blank one anywhere."""
+    remote = not is_loopback(host)
+    try:
+        token = check_token(token, remote=remote)
+    except TokenError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if remote and not token:
         print(
             f"refusing to listen on {host}: the API can drive phones, so a non-loopback address "
-            "needs a token. Set MOBILE_AGENT_API_TOKEN (or --token), or use --host 127.0.0.1.",
+            f"needs a token of at least {MIN_REMOTE_TOKEN_CHARS} characters. Set MOBILE_AGENT_API_TOKEN "
+            f"(or --token), e.g. to the output of {MAKE_ONE}, or use --host 127.0.0.1.",
             file=sys.stderr,
         )
         raise SystemExit(2)
+    return token
 
 
 def serve(
@@ -52,9 +64,9 @@ def serve(
     from .app import create_app
 
     settings = settings or ApiSettings(**{k: v for k, v in overrides.items() if v is not None})
-    if token:
+    if token is not None:
         settings = settings.model_copy(update={"api_token": token})
-    check_bind(host, settings.api_token)
+    settings = settings.model_copy(update={"api_token": check_bind(host, settings.api_token)})
     owner = take_store(settings, host, port)
     try:
         app = create_app(settings, runner=runner)

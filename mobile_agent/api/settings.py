@@ -21,7 +21,12 @@ class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MOBILE_AGENT_", extra="ignore")
 
     api_token: str | None = Field(
-        default=None, description="Bearer token required on every endpoint but /healthz when set."
+        default=None,
+        description="Bearer token required on every endpoint but /healthz when set (surrounding spaces "
+        "are stripped; blank is refused; at least 16 characters on a non-loopback address).",
+    )
+    session_max_age_s: float = Field(
+        default=12 * 3600.0, gt=0, description="How long the viewer's session cookie stays valid."
     )
     runs_dir: Path = Field(default=Path("runs"), description="Where run directories are written.")
     db_url: str | None = Field(

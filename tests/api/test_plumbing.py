@@ -102,9 +102,8 @@ def test_auth(tmp_path: Path) -> None:
         assert "/v1/tasks" in c.get("/openapi.json", headers=ok).json()["paths"]
         assert c.get("/").status_code == 401
         r = c.get("/?token=s3cret", follow_redirects=False)
-        assert r.status_code == 303 and "mobile_agent_token" in r.headers["set-cookie"]
-        assert "token" not in r.headers["location"]
-        c.cookies.set("mobile_agent_token", "s3cret")
+        assert r.status_code == 303 and "mobile_agent_session" in r.headers["set-cookie"]
+        assert "token" not in r.headers["location"]  # the client keeps the session cookie it was given
         assert c.get("/").status_code == 200
         assert c.get("/v1/devices").status_code == 200
 
