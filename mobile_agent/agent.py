@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from mobile_agent.bus import Bus, Event, EventType
 from mobile_agent.config import MODEL_ROLES, AgentConfig, ConfigError, load_config
 from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
+from mobile_agent.device.connect import connect
 from mobile_agent.human import HumanChannel
 from mobile_agent.llm.base import ChatModel
 from mobile_agent.loop import Runner, RunResult
@@ -35,20 +34,6 @@ from mobile_agent.preflight import SetupError, SetupProblem, check_setup
 from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
 
 __all__ = ["Agent", "RunResult", "SetupError"]
-
-
-async def connect(device: Device | str | None) -> tuple[Device, bool]:
-    """A Device for a serial (or the only attached device); True when we opened it."""
-    if device is not None and not isinstance(device, str):
-        return device, False
-    try:
-        from mobile_agent.device.adb import connect_device
-    except ImportError as exc:  # pragma: no cover - the ADB driver ships with the package
-        raise DeviceError(f"the ADB driver is not available: {exc}") from None
-    opened: Any = connect_device(device)
-    if inspect.isawaitable(opened):
-        opened = await opened
-    return opened, True
 
 
 def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatModel]:
@@ -64,9 +49,9 @@ def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatM
             raise ConfigError(
                 "the scripted backend replays given answers: pass models=ScriptedModel(...) to Agent"
             )
-        if backend == "local":
-            settings["min_pixels"] = config.min_pixels
-            settings["max_pixels"] = config.max_pixels
+        # local resizes with it; a server's client names it when the server's budget differs
+        settings["min_pixels"] = config.min_pixels
+        settings["max_pixels"] = config.max_pixels
         key = repr((backend, sorted(settings.items())))
         if key not in made:
             made[key] = make_model(backend, **settings)

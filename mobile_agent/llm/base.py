@@ -65,6 +65,11 @@ class ChatResponse:
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     latency_s: float = 0.0
+    # Whether `usage` is the server's own count (an OpenAI-style `usage` object), not an estimate.
+    usage_from_server: bool = False
+    # Image tokens as the server counted them, when measured (the frame check on the first
+    # response with images); None when unknown.
+    server_image_tokens: int | None = None
 
 
 @runtime_checkable

@@ -13,6 +13,7 @@ import random
 import time
 from typing import Any
 
+import httpx
 import openai
 
 from mobile_agent.llm.base import (
@@ -26,6 +27,7 @@ from mobile_agent.llm.base import (
     TextPart,
     Usage,
 )
+from mobile_agent.llm.frame_check import check_counts, count_images, resized_frame_factor, text_only
 from mobile_agent.llm.images import ImageFormat, to_data_url
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -83,6 +85,18 @@ def _server_message(exc: openai.APIStatusError) -> str:
         return str(exc)
 
 
+def _too_many_images_hint(exc: openai.APIStatusError, messages: list[Message]) -> str:
+    """Why a server refused the images of a request, in our terms."""
+    msg = _server_message(exc).lower()
+    if exc.status_code != 400 or "image" not in msg or "at most" not in msg:
+        return ""
+    sent = sum(len(m.images()) for m in messages)
+    return (
+        f" (this request had {sent} images: the server's --limit-mm-per-prompt allows fewer; "
+        "serve with the same profile as the agent, e.g. `python -m serving launch --profile gui-owl-7b`)"
+    )
+
+
 def to_openai_messages(
     messages: list[Message], image_format: ImageFormat = "png", jpeg_quality: int = 90
 ) -> list[dict[str, Any]]:
@@ -122,6 +136,9 @@ class OpenAICompatModel:
         image_format: ImageFormat = "png",
         jpeg_quality: int = 90,
         extra_body: dict[str, Any] | None = None,
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+        check_frame: bool = True,
     ) -> None:
         if image_format not in ("png", "jpeg"):
             raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
@@ -141,6 +158,11 @@ class OpenAICompatModel:
         self.image_format: ImageFormat = image_format
         self.jpeg_quality = jpeg_quality
         self.extra_body = dict(extra_body or {})
+        self.min_pixels = min_pixels
+        self.max_pixels = max_pixels  # the client's budget, named when the server's differs
+        # The first response with images is checked against the size we sent (frame_check).
+        self._frame_factor = resized_frame_factor(model) if check_frame else None
+        self._frame_checked = False
         self._client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=api_key or "EMPTY",  # vLLM accepts any key unless started with --api-key
@@ -219,7 +241,10 @@ class OpenAICompatModel:
                         messages=payload,  # type: ignore[arg-type]
                         **params,
                     )
-                return self._parse(resp, time.monotonic() - started)
+                response = self._parse(resp, time.monotonic() - started)
+                if self._frame_factor and not self._frame_checked and response.usage_from_server:
+                    await self._check_frame(messages, response, self._frame_factor)
+                return response
             except (TimeoutError, openai.APITimeoutError):
                 last = f"timed out after {self.timeout_s:g} s"
             except openai.APIConnectionError as exc:
@@ -232,6 +257,7 @@ class OpenAICompatModel:
                 if exc.status_code not in RETRY_STATUS:
                     raise ModelResponseError(
                         f"the model server answered {exc.status_code}: {_server_message(exc)}"
+                        + _too_many_images_hint(exc, messages)
                     ) from exc
                 last = f"HTTP {exc.status_code}: {_server_message(exc)}"
                 retry_after = _retry_after(exc.response)
@@ -257,7 +283,42 @@ class OpenAICompatModel:
         usage = Usage()
         if resp.usage is not None:
             usage = Usage(resp.usage.prompt_tokens or 0, resp.usage.completion_tokens or 0)
-        return ChatResponse(text=content, usage=usage, model=resp.model or self.model, latency_s=latency_s)
+        return ChatResponse(
+            text=content,
+            usage=usage,
+            model=resp.model or self.model,
+            latency_s=latency_s,
+            usage_from_server=resp.usage is not None and bool(resp.usage.prompt_tokens),
+        )
+
+    async def _check_frame(self, messages: list[Message], response: ChatResponse, factor: int) -> None:
+        """Stop with `FrameMismatch` when the server saw our images at another size."""
+        images = count_images(messages, factor)
+        if images is None:
+            return  # no image yet (or not resized to the grid by us): check a later response
+        self._frame_checked = True
+        text_tokens = await self._count_text_tokens(text_only(messages))
+        response.server_image_tokens = check_counts(
+            messages,
+            images,
+            response.usage.prompt_tokens,
+            text_tokens,
+            client_max_pixels=self.max_pixels,
+            where=self.base_url,
+        )
+
+    async def _count_text_tokens(self, messages: list[Message]) -> int | None:
+        """The prompt's text tokens from vLLM's /tokenize, or None where the server has none."""
+        root = self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
+        body = {"model": self.model, "messages": to_openai_messages(messages), "add_generation_prompt": True}
+        try:
+            resp = await self._client.post(
+                f"{root}/tokenize", cast_to=httpx.Response, body=body, options={"timeout": 10.0}
+            )
+            count = resp.json().get("count") if resp.status_code == 200 else None
+        except Exception:
+            return None
+        return count if isinstance(count, int) and count > 0 else None
 
     async def aclose(self) -> None:
         await self._client.close()
