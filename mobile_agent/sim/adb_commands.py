@@ -19,6 +19,7 @@ from mobile_agent.sim.adb_keycodes import keycode_from_string
 from mobile_agent.sim.adb_ps import SH_PID
 from mobile_agent.sim.fs import FSError
 from mobile_agent.sim.jobs import ProcessJob
+from mobile_agent.sim.logbuf import log_commands
 from mobile_agent.sim.procs import app_pid, process_table, running_packages
 from mobile_agent.sim.shell import Command, Ctx
 
@@ -1134,10 +1135,6 @@ def cmd_app_process(ctx: Ctx, args: list[str]) -> int:
     return 1
 
 
-def cmd_logcat(ctx: Ctx, args: list[str]) -> int:
-    return 0
-
-
 def cmd_ip(ctx: Ctx, args: list[str]) -> int:
     if ctx.phone.get_setting("global", "wifi_on") == "0":
         return 1
@@ -1163,4 +1160,5 @@ def cmd_ifconfig(ctx: Ctx, args: list[str]) -> int:
 def android_commands() -> dict[str, Command]:
     """Name -> command for the Android framework tools."""
     table = {name[4:]: func for name, func in globals().items() if name.startswith("cmd_") and callable(func)}
+    table.update(log_commands())  # logbuf.py
     return table

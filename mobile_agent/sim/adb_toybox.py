@@ -734,6 +734,11 @@ def cmd_nohup(ctx: Ctx, args: list[str]) -> int:
     return ctx.shell._invoke(ctx, args)
 
 
+def cmd_exec(ctx: Ctx, args: list[str]) -> int:
+    """The shell replaces itself with the command (`adb logcat` runs `exec logcat ...`)."""
+    return ctx.shell._invoke(ctx, args) if args else 0
+
+
 TOYBOX_APPLETS = {
     "base64",
     "cat",

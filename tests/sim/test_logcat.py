@@ -1,0 +1,104 @@
+"""`log` appends to the phone's log buffer; `logcat` dumps, filters, clears and streams it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import adbutils
+import pytest
+from sim_support import adb
+
+from mobile_agent.sim import SimServer, connect_adb
+
+THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ [VDIWEF] .{8}: .*$")
+
+
+@pytest.fixture(scope="module")
+def serial() -> Iterator[str]:
+    server = SimServer(count=1, port=0, seed=31).start()
+    try:
+        connect_adb(server.serials[0], timeout=15)
+        yield server.serials[0]
+    finally:
+        subprocess.run(["adb", "disconnect", server.serials[0]], capture_output=True, timeout=20, check=False)
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def device(serial: str) -> adbutils.AdbDevice:
+    return adbutils.adb.device(serial)
+
+
+def test_log_then_dump_filter_and_clear(device: adbutils.AdbDevice) -> None:
+    assert device.shell2("logcat -c", v2=True).returncode == 0
+    assert device.shell("logcat -d") == ""
+    device.shell(["log", "-t", "MyTag", "hello world"])
+    device.shell(["log", "-p", "e", "-t", "Other", "it broke"])
+    device.shell("log plain message")
+    lines = device.shell("logcat -d").splitlines()
+    assert len(lines) == 3 and all(THREADTIME.match(line) for line in lines), lines
+    assert lines[0].endswith(" I MyTag   : hello world")
+    assert lines[1].endswith(" E Other   : it broke")
+    assert lines[2].endswith(" I log     : plain message")
+    assert device.shell("logcat -d -s MyTag").splitlines() == lines[:1]
+    assert device.shell("logcat -d *:E").splitlines() == lines[1:2]
+    assert device.shell("logcat -d -v brief -s Other") == "E/Other   ( 4244): it broke"
+    assert device.shell("logcat -d -v tag -t 1") == "I/log     : plain message"
+    assert device.shell("logcat -d -e broke -v raw") == "it broke"
+    bad = device.shell2("logcat -v nonsense", v2=True)
+    assert bad.returncode == 1 and "nonsense" in bad.stderr
+    assert device.shell2("logcat --clear", v2=True).returncode == 0
+    assert device.shell("logcat -d") == ""
+
+
+def test_plain_logcat_streams_until_the_client_hangs_up(device: adbutils.AdbDevice) -> None:
+    device.shell("logcat -c; log -t Early before")
+    conn = device.shell("logcat -s Live Early", stream=True)
+    try:
+        conn.conn.settimeout(5)
+        first = conn.conn.recv(4096).decode()
+        assert first.endswith("Early   : before\n")
+        conn.conn.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            conn.conn.recv(1)  # the stream stays open, silent, while nothing is logged
+        for i in range(3):
+            device.shell(["log", "-t", "Live", f"tick {i}"])
+            device.shell(["log", "-t", "Ignored", "not shown"])
+        conn.conn.settimeout(5)
+        got = ""
+        deadline = time.monotonic() + 5
+        while got.count("\n") < 3 and time.monotonic() < deadline:
+            got += conn.conn.recv(4096).decode()
+        assert [line.split(": ", 1)[1] for line in got.splitlines()] == ["tick 0", "tick 1", "tick 2"]
+    finally:
+        conn.close()
+    assert device.shell("echo still serving") == "still serving"
+
+
+def test_adbutils_logcat_helper_and_adb_cli(
+    serial: str, device: adbutils.AdbDevice, tmp_path: object
+) -> None:
+    import pathlib
+
+    out = pathlib.Path(str(tmp_path)) / "logcat.txt"
+    stop = device.logcat(out, clear=True, command="logcat -v time", re_filter="I/Probe")
+    device.shell(["log", "-p", "i", "-t", "Probe", "seen by adbutils"])
+    deadline = time.monotonic() + 5
+    while "seen by adbutils" not in (out.read_text() if out.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # adbutils' reader stops at its next line (a real phone logs all the time): log one more
+    stop.stop_nowait()
+    device.shell(["log", "-t", "Probe", "wake the reader"])
+    stop.stop(timeout=5)
+    assert re.search(r"I/Probe +\(\s*\d+\): seen by adbutils", out.read_text())
+    res = adb(serial, "logcat", "-d", "-s", "Probe")
+    lines = res.stdout.decode().splitlines()
+    assert (
+        res.returncode == 0
+        and lines[0].endswith("I Probe   : seen by adbutils")
+        and THREADTIME.match(lines[0])
+    )
