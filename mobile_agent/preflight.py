@@ -15,6 +15,7 @@ from typing import Any
 
 from mobile_agent.config import AgentConfig
 from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
+from mobile_agent.device.connect import connect
 
 __all__ = ["SetupError", "SetupProblem", "check_setup", "endpoints_to_probe"]
 
@@ -68,8 +69,6 @@ async def _probe(base_url: str, model: str, api_key: str | None) -> SetupProblem
 
 
 async def _open(device: Device | str | None) -> tuple[Device | None, bool, SetupProblem | None]:
-    from mobile_agent.agent import connect
-
     try:
         opened, owned = await connect(device)
     except DeviceError as exc:

@@ -17,7 +17,9 @@ from typing import Any
 from PIL import Image
 
 from mobile_agent.bus import EventType
-from mobile_agent.trajectory import read_events
+from mobile_agent.eventlog import read_events
+
+__all__ = ["render_report", "write_report"]
 
 THUMB_WIDTH = 360
 

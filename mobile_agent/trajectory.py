@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from mobile_agent.bus import Event, EventType
+from mobile_agent.report import write_report
+
+__all__ = ["TrajectoryWriter", "mark_verified", "new_run_dir", "slugify", "write_result"]
 
 
 def slugify(text: str, max_len: int = 32) -> str:
@@ -104,8 +107,6 @@ def write_result(
         "finished_at": finished_at,
     }
     (run_dir / "result.json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-    from mobile_agent.report import write_report
-
     try:
         write_report(run_dir)
     except Exception as exc:  # a report bug must not lose the run; leave a minimal page
@@ -128,20 +129,4 @@ def mark_verified(run_dir: str | Path, score: float, detail: str = "") -> None:
     if detail:
         body["verified_detail"] = detail
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-    from mobile_agent.report import write_report
-
     write_report(Path(run_dir))
-
-
-def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The events of a run directory (a torn last line is skipped)."""
-    events: list[dict[str, Any]] = []
-    path = Path(run_dir) / "events.jsonl"
-    if not path.exists():
-        return events
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return events

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mobile_agent.bus import EventType
+from mobile_agent.eventlog import read_events
 from mobile_agent.rebuild import append_event_line, finish_run, summarize
-from mobile_agent.trajectory import read_events
 
 from .store import ACTIVE, TaskRecord, TaskStore
 

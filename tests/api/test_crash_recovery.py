@@ -14,7 +14,7 @@ import httpx
 from api_harness import sse_events, wait_status
 from api_serve import serve_env, spawn_serve
 
-from mobile_agent.trajectory import read_events
+from mobile_agent.eventlog import read_events
 
 
 def test_killed_server_task_gets_result_json_and_report(tmp_path: Path, world: dict) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from PIL import Image
 
 from mobile_agent.bus import Bus, EventType
+from mobile_agent.eventlog import read_events
 from mobile_agent.report import write_report
-from mobile_agent.trajectory import TrajectoryWriter, new_run_dir, read_events, slugify
+from mobile_agent.trajectory import TrajectoryWriter, new_run_dir, slugify
 
 
 def png(color: str) -> bytes:
