@@ -11,7 +11,6 @@ GET /v1/devices, GET /healthz, GET /openapi.json, and the viewer pages GET / and
 
 import asyncio
 import contextlib
-import math
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -22,11 +21,14 @@ import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
 from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sse_starlette import EventSourceResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from mobile_agent import __version__
 
@@ -34,6 +36,7 @@ from . import logredact
 from .access import Access
 from .auth import check_token
 from .devices import AdbBackend, DevicePool, Lister, Prober
+from .echo import capped_errors, json_safe
 from .human import NoPendingRequest
 from .limits import BodySizeLimit
 from .scheduler import Scheduler
@@ -57,27 +60,15 @@ from .worker import TaskRunner, agent_runner
 VIEWER_DIR = Path(__file__).parent / "viewer"
 TASK_ID = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Task id")]
 SQL_INT_MAX = 2**63 - 1  # offsets and sequence numbers beyond it mean "past the end"
-ECHO_CHARS = 200  # a 422 echoes at most this much of a string it refused
-
-
-def _json_safe(value: Any) -> Any:
-    """`value` with what JSON cannot carry made printable: NaN and infinities, lone surrogates."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 ERROR_RESPONSES: dict[int, str] = {
     400: "The body is not valid JSON",
     401: "Missing or wrong bearer token",
+    403: "A state-changing request authenticated by the viewer's cookie came from another origin",
     404: "No such task (or screenshot)",
     409: "The task is in a state that does not allow this",
+    413: "The request body is larger than MOBILE_AGENT_MAX_BODY_BYTES",
     503: "The task store is down",
 }
 
@@ -150,19 +141,28 @@ def create_app(
     app.state.store = store
     app.state.pool = pool
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """FastAPI's answer, but a 405's `Allow` lists every method of the path: Starlette names
+        only the methods of the first route it matched (`OPTIONS /v1/tasks` said `Allow: POST`)."""
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            path = request.scope["path"]
+            allowed = {
+                method
+                for route in app.routes
+                if isinstance(route, Route) and route.methods and route.path_regex.match(path)
+                for method in route.methods
+            }
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(allowed))}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         """FastAPI's 422, also when the input it echoes is not valid JSON (NaN, lone surrogates);
-        a long refused string is echoed cut short (a 1 MB instruction is not sent back whole)."""
-        errors = []
-        for err in exc.errors():
-            value = err.get("input")
-            if isinstance(value, str) and len(value) > ECHO_CHARS:
-                err = {**err, "input": f"{value[:ECHO_CHARS]}... ({len(value)} characters)"}
-            errors.append(err)
+        whatever it echoes (from the body, path, query or headers) is cut short (see `echo`)."""
         return JSONResponse(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            content={"detail": _json_safe(jsonable_encoder(errors))},
+            content={"detail": json_safe(jsonable_encoder(capped_errors(list(exc.errors()))))},
         )
 
     def scheduler_of(request: Request) -> Scheduler:
@@ -201,7 +201,8 @@ def create_app(
             error=rec.error,
             pending_request=rec.pending_request,  # type: ignore[arg-type]
             queue_position=queued.index(rec.id) if rec.id in queued else None,
-            cancel_requested=bool(running and running.cancel_requested),
+            # the running job's flag is gone once it ends, and a queued task never had one
+            cancel_requested=rec.status == "cancelled" or bool(running and running.cancel_requested),
         )
 
     async def get_record(task_id: str) -> TaskRecord:
@@ -219,7 +220,13 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Submit a task",
-        responses=_errors(400, 401),
+        responses={
+            **_errors(400, 401, 403, 413),
+            422: {
+                "description": "Invalid body, or a `device` this server does not know",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
+            },
+        },
     )
     async def create_task(body: TaskCreate, request: Request, response: Response) -> TaskCreated:  # type: ignore[valid-type]
         """Queue a task; 201 with its id. It starts as soon as a matching device is free."""
@@ -262,9 +269,8 @@ def create_app(
     )
     async def list_tasks(
         request: Request,
-        status_: Annotated[
-            list[Status] | None, Query(alias="status", description="Filter (repeatable)")
-        ] = None,
+        # not nullable in the OpenAPI document: absent is the default
+        status_: Annotated[list[Status], Query(alias="status", description="Filter (repeatable)")] = None,  # type: ignore[assignment]  # noqa: RUF013
         limit: Annotated[int, Query(ge=1, le=settings.page_size_limit)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> TaskPage:
@@ -299,8 +305,10 @@ def create_app(
     async def task_events(
         task_id: TASK_ID,
         request: Request,
-        last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
-        after: Annotated[int | None, Query(ge=0, description="Resume after this seq")] = None,
+        # declared as plain integers: absent is the default, `null` is not a value (it was
+        # declared nullable and then refused with 422)
+        last_event_id: Annotated[int, Header(alias="Last-Event-ID", ge=0)] = None,  # type: ignore[assignment]  # noqa: RUF013
+        after: Annotated[int, Query(ge=0, description="Resume after this seq")] = None,  # type: ignore[assignment]  # noqa: RUF013
     ) -> Response:
         rec = await get_record(task_id)
         start = min(max(last_event_id or 0, after or 0), SQL_INT_MAX)
@@ -343,7 +351,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Cancel a task (queued: at once; running: within one step)",
-        responses=_errors(401, 404, 409),
+        responses=_errors(401, 403, 404, 409),
     )
     async def cancel_task(task_id: TASK_ID, request: Request) -> TaskAction:
         rec = await get_record(task_id)
@@ -359,7 +367,7 @@ def create_app(
         dependencies=auth,
         tags=["tasks"],
         summary="Answer a pending question or confirmation",
-        responses=_errors(400, 401, 404, 409),
+        responses=_errors(400, 401, 403, 404, 409, 413),
     )
     async def reply(task_id: TASK_ID, body: ReplyBody, request: Request) -> TaskAction:
         await get_record(task_id)
