@@ -16,6 +16,8 @@ import adbutils
 
 from mobile_agent.device.adb_host import adb_server_address, run_service
 
+__all__ = ["ROW_RE", "AdbShell", "parse_rows"]
+
 ROW_RE = re.compile(r"^Row: \d+ ", re.MULTILINE)
 
 

@@ -18,7 +18,34 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.answers import answer_contains as answer_contains  # re-exported for the tasks
 from mobile_agent.bench.answers import digits as digits
 from mobile_agent.bench.answers import norm_text as norm_text
-from mobile_agent.bench.grounding import Matcher, Node, Screen
+from mobile_agent.bench.grounding import Matcher, Screen
+from mobile_agent.device.uitree import Node
+
+__all__ = [
+    "STEPS_PER_COMPLEXITY",
+    "Answer",
+    "Ctx",
+    "Custom",
+    "Fill",
+    "Move",
+    "OpenApp",
+    "ScreenPred",
+    "Step",
+    "Tap",
+    "Task",
+    "TaskSetupError",
+    "Toggle",
+    "answer_contains",
+    "clear_move",
+    "digits",
+    "gated",
+    "norm_text",
+    "not_seen",
+    "on",
+    "scroll_move",
+    "seen",
+    "tap",
+]
 
 STEPS_PER_COMPLEXITY = 10
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+__all__ = ["bench_main", "demo_main", "main"]
+
 
 def _bench_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -55,23 +57,6 @@ def _bench_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress_printer(console: Any) -> Any:
-    def show(rec: dict[str, Any]) -> None:
-        if rec.get("status") == "void":
-            console.print(f"[yellow]void[/yellow] {rec['instance']}: {rec.get('reason', '')}")
-            return
-        ok = rec["verified"] >= 1.0
-        mark = "[green]PASS[/green]" if ok else "[red]FAIL[/red]"
-        claim = "claimed success" if rec.get("claimed_success") else "claimed failure"
-        warn = "" if ok == bool(rec.get("claimed_success")) else " [magenta](claim disagrees)[/magenta]"
-        console.print(
-            f"{mark} {rec['instance']} a{rec.get('attempt', 0)} · {rec.get('steps', 0)} steps · "
-            f"{rec.get('seconds', 0):.1f}s · {claim}{warn}" + ("" if ok else f" · {rec.get('reason', '')}")
-        )
-
-    return show
-
-
 def _agent_options(items: list[str]) -> dict[str, Any]:
     """`KEY=VALUE` pairs, checked against AgentConfig now (not at the first run)."""
     from mobile_agent.config import AgentConfig, ConfigError, load_config
@@ -96,6 +81,7 @@ def bench_main(argv: list[str]) -> int:
     """Entry of `mobile-agent bench`; exit 0 when every verified run passed, 1 otherwise, 2 on usage errors."""
     from rich.console import Console
 
+    from mobile_agent.bench.progress import progress_printer
     from mobile_agent.bench.report import print_table
     from mobile_agent.bench.runner import run_bench, select_tasks
 
@@ -146,7 +132,7 @@ def bench_main(argv: list[str]) -> int:
                 seed=args.seed,
                 task_timeout_s=args.task_timeout,
                 agent_options=agent_options,
-                progress=_progress_printer(console),
+                progress=progress_printer(console),
             )
         )
     except KeyboardInterrupt:

@@ -14,6 +14,13 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
+from mobile_agent.bench.progress import event_printer, progress_printer
+from mobile_agent.bench.runner import Mode, run_bench
+
+__all__ = ["DEMO_TASKS", "MARKER", "prepare_out_dir", "run_demo"]
+
 DEMO_TASKS = "wifi_on,contacts_add,messages_send_emoji,multi_code_to_note"
 # In a folder the demo made; a re-run clears the previous runs only where this file is.
 MARKER = ".mobile-agent-demo"
@@ -65,33 +72,9 @@ def _stop_adb_server(host: str, port: int) -> None:
         adbutils.AdbClient(host=host, port=port).server_kill()
 
 
-def _event_printer(console: Any) -> Any:
-    def show(task: str, event: Any) -> None:
-        t = getattr(event, "type", "")
-        d = getattr(event, "data", {}) or {}
-        if t == "task.started":
-            console.print(f"\n[bold]▶ {d.get('instruction', task)}[/bold]")
-        elif t == "plan.updated" and d.get("subgoal"):
-            console.print(f"  [cyan]manager[/cyan]  subgoal: {d.get('subgoal')}")
-        elif t == "action.proposed":
-            console.print(f"  [blue]worker[/blue]   {d.get('action')}  — {d.get('description', '')}")
-        elif t == "reflection" and d.get("outcome"):
-            console.print(f"  [magenta]reflect[/magenta]  outcome {d.get('outcome')}")
-        elif t == "notes.updated" and d.get("notes"):
-            console.print(f"  [yellow]notes[/yellow]    {str(d.get('notes')).strip()[:80]}")
-        elif t == "task.finished":
-            console.print(f"  [bold]■ {d.get('status')}[/bold]: {d.get('reason', '')}")
-
-    return show
-
-
-def run_demo(out_dir: str | Path = "demo-out", mode: str = "multi", tasks: str | None = None) -> int:
+def run_demo(out_dir: str | Path = "demo-out", mode: Mode = "multi", tasks: str | None = None) -> int:
     """Run the demo; returns 0 when every task was verified done on the phone."""
-    from rich.console import Console
-
-    from mobile_agent.bench.cli import _progress_printer
     from mobile_agent.bench.report import print_table
-    from mobile_agent.bench.runner import run_bench
 
     console = Console(width=max(Console().width, 150))
     console.print(
@@ -105,7 +88,7 @@ def run_demo(out_dir: str | Path = "demo-out", mode: str = "multi", tasks: str |
         console.print(f"[yellow]{note}[/yellow]")
     host, port, adb_was_running = _adb_server_listening()
     try:
-        summary = _run(tasks or DEMO_TASKS, mode, out, console, run_bench, _progress_printer)
+        summary = _run(tasks or DEMO_TASKS, mode, out, console)
     finally:
         if not adb_was_running and _adb_server_listening()[2]:
             _stop_adb_server(host, port)  # leave a server we found running alone
@@ -121,8 +104,8 @@ def run_demo(out_dir: str | Path = "demo-out", mode: str = "multi", tasks: str |
     return 0 if o["runs"] and o["verified_success"] == o["runs"] else 1
 
 
-def _run(tasks: str, mode: str, out: Path, console: Any, run_bench: Any, progress: Any) -> dict[str, Any]:
-    summary: dict[str, Any] = asyncio.run(
+def _run(tasks: str, mode: Mode, out: Path, console: Console) -> dict[str, Any]:
+    return asyncio.run(
         run_bench(
             tasks,
             1,
@@ -134,8 +117,7 @@ def _run(tasks: str, mode: str, out: Path, console: Any, run_bench: Any, progres
             out,
             0.0,
             False,
-            progress=progress(console),
-            on_event=_event_printer(console),
+            progress=progress_printer(console),
+            on_event=event_printer(console),
         )
     )
-    return summary

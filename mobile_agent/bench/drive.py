@@ -19,6 +19,8 @@ from mobile_agent.bench.base import Move, Task
 from mobile_agent.bench.policy import decide
 from mobile_agent.loop.actuation import actuate
 
+__all__ = ["APP_PACKAGES", "ShellDevice", "drive", "execute"]
+
 APP_PACKAGES = {
     "settings": "com.android.settings",
     "contacts": "com.android.contacts",

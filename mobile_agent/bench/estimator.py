@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 from math import comb
 
+__all__ = ["mean_pass_at_k", "pass_at_k"]
+
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased pass@k from n attempts with c successes. Raises ValueError when k > n."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from mobile_agent.device.uitree import Node, parse_ui
 
+__all__ = ["Matcher", "Screen"]
+
 Matcher = str | re.Pattern[str] | None
 
 

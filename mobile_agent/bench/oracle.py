@@ -28,6 +28,8 @@ from mobile_agent.bench.grounding import Screen
 from mobile_agent.bench.policy import Decision, decide
 from mobile_agent.llm.stub_server import ChatRequest, StubChatServer
 
+__all__ = ["APP_LABELS", "DESTRUCTIVE", "NOTICE", "ORACLE_MODEL", "Oracle", "OracleServer", "Session"]
+
 ORACLE_MODEL = "mobile-agent-oracle"
 NOTICE = "[scripted oracle: a test instrument of the framework, not a model]"
 APP_LABELS = ("Settings", "Contacts", "Messages", "Clock", "Notes", "Calendar", "Gallery")

@@ -16,6 +16,8 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Ctx, Fill, Move, Task
 from mobile_agent.bench.grounding import Screen
 
+__all__ = ["KEYBOARD_PACKAGES", "Decision", "decide", "observe", "recovery_move"]
+
 KEYBOARD_PACKAGES = ("com.android.inputmethod.latin", "com.android.adbkeyboard")
 
 

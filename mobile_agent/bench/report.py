@@ -17,6 +17,8 @@ from typing import Any
 
 from mobile_agent.bench.estimator import pass_at_k
 
+__all__ = ["ORACLE_NOTE", "chart_svg", "print_table", "summarize", "write_html", "write_json"]
+
 ORACLE_NOTE = (
     "Model: the scripted oracle policy, a test instrument of the framework. These figures measure "
     "the framework's execution, not any model's skill."

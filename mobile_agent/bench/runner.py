@@ -15,18 +15,46 @@ import fnmatch
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Task, TaskSetupError
+from mobile_agent.bench.progress import EventPrinter, ProgressPrinter
 from mobile_agent.bench.report import summarize, write_html, write_json
 from mobile_agent.bench.tasks import ALL_TASKS
 from mobile_agent.trajectory import mark_verified
 
+if TYPE_CHECKING:
+    from mobile_agent.bench.oracle import Oracle
+
+__all__ = [
+    "RESULTS",
+    "BenchOptions",
+    "Frame",
+    "Mode",
+    "PhoneState",
+    "Progress",
+    "RecordWriter",
+    "load_records",
+    "run_bench",
+    "run_one",
+    "select_tasks",
+]
+
 RESULTS = "results.jsonl"
+Mode = Literal["multi", "single"]  # AgentConfig.mode
+Frame = Literal["resized", "norm1000"]  # AgentConfig.frame
+Progress = ProgressPrinter  # called with each run's record the moment it is written
+
+
+class PhoneState(Protocol):
+    """What the runner needs of a virtual phone: a snapshot to put it back to before every run."""
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def restore(self, snap: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -37,12 +65,12 @@ class BenchOptions:
     k: int = 1
     base_url: str | None = None
     model: str | None = None
-    mode: str = "multi"
+    mode: Mode = "multi"
     parallel: int = 1
     out_dir: Path = Path("bench-out")
     error_rate: float = 0.0
     resume: bool = False
-    frame: str = "resized"
+    frame: Frame = "resized"
     seed: int = 0  # the virtual phones' seed and the oracle's error seed
     task_timeout_s: float | None = None
     agent_options: dict[str, Any] = field(default_factory=dict)  # extra AgentConfig settings
@@ -54,7 +82,7 @@ def select_tasks(pattern: str) -> list[type[Task]]:
     """Templates matching `pattern`: comma-separated exact names, globs, or else substrings."""
     pats = [p.strip() for p in (pattern or "*").split(",") if p.strip()] or ["*"]
     names = {cls.name for cls in ALL_TASKS}
-    out = []
+    out: list[type[Task]] = []
     for cls in ALL_TASKS:
         for p in pats:
             if any(c in p for c in "*?["):
@@ -71,7 +99,7 @@ def load_records(path: Path) -> list[dict[str, Any]]:
     """Finished records; a line cut short by a kill is ignored."""
     if not path.is_file():
         return []
-    out = []
+    out: list[dict[str, Any]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             rec = json.loads(line)
@@ -118,19 +146,16 @@ def _usage_numbers(result: Any) -> tuple[int, int]:
     return int(calls), int(tokens or 0)
 
 
-Progress = Callable[[dict[str, Any]], None]
-
-
 async def run_one(
     task: Task,
     attempt: int,
     serial: str,
-    phone: Any,
+    phone: PhoneState | None,
     baseline: dict[str, Any] | None,
     opts: BenchOptions,
-    oracle: Any | None,
+    oracle: Oracle | None,
     base_url: str,
-    on_event: Callable[[str, Any], None] | None = None,
+    on_event: EventPrinter | None = None,
 ) -> dict[str, Any]:
     """One run of one task instance on one phone; returns its record."""
     from mobile_agent.agent import Agent
@@ -139,7 +164,7 @@ async def run_one(
     adb = AdbShell(serial)
     rec: dict[str, Any] = task.describe() | {"attempt": attempt, "mode": opts.mode, "serial": serial}
     if phone is not None and baseline is not None:
-        await asyncio.to_thread(_restore, phone, baseline)
+        await asyncio.to_thread(phone.restore, baseline)  # the phone takes its own lock
     try:
         await task.initialize(adb)
     except TaskSetupError as exc:
@@ -182,7 +207,7 @@ async def run_one(
         with contextlib.suppress(OSError, ValueError):
             mark_verified(run_dir, verified, f"read from the device state by {task.name}")
     injected = 0
-    if token is not None:
+    if oracle is not None and token is not None:
         sess = oracle.unregister(token)
         injected = sess.injected if sess is not None else 0
     with contextlib.suppress(Exception):
@@ -202,38 +227,29 @@ async def run_one(
     }
 
 
-def _restore(phone: Any, baseline: dict[str, Any]) -> None:
-    lock = getattr(phone, "lock", None)
-    if lock is None:
-        phone.restore(baseline)
-        return
-    with lock:
-        phone.restore(baseline)
-
-
 async def run_bench(
     tasks_pattern: str = "*",
     seeds: int = 1,
     n: int = 1,
     k: int = 1,
     base_url: str | None = None,
-    mode: str = "multi",
+    mode: Mode = "multi",
     parallel: int = 1,
     out_dir: str | Path = "bench-out",
     error_rate: float = 0.0,
     resume: bool = False,
     *,
     model: str | None = None,
-    frame: str = "resized",
+    frame: Frame = "resized",
     seed: int = 0,
     task_timeout_s: float | None = None,
     agent_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
-    on_event: Callable[[str, Any], None] | None = None,
+    on_event: EventPrinter | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark; returns the summary (also written to OUT/results.json and report.html)."""
     from mobile_agent.bench.oracle import OracleServer
-    from mobile_agent.sim import SimServer, connect_adb
+    from mobile_agent.sim import SimServer, connect_adb, default_phone_factory
 
     if k > n:
         raise ValueError(f"pass@{k} needs n >= k attempts per instance (got n={n})")
@@ -274,26 +290,26 @@ async def run_bench(
                 total += 1
     writer = RecordWriter(path)
     started = time.monotonic()
-    oracle_server = None
+    oracle_server: OracleServer | None = None
     if base_url is None:
         oracle_server = OracleServer(frame=frame, error_rate=error_rate, seed=seed).start()
-    url = base_url or oracle_server.base_url  # type: ignore[union-attr]
+        url = oracle_server.base_url
+    else:
+        url = base_url
     oracle = oracle_server.oracle if oracle_server is not None else None
     # every phone gets the same seed, so an instance means the same thing on whichever phone runs it
-    from mobile_agent.sim.server import _default_factory
-
     sim = SimServer(
         count=max(1, min(parallel, total or 1)),
         port=0,
         seed=seed,
-        phone_factory=lambda _i_seed, **kw: _default_factory(seed, **kw),
+        phone_factory=lambda _i_seed, **kw: default_phone_factory(seed, **kw),
     ).start()
-    serials = list(sim.serials)
+    serials: list[str] = list(sim.serials)
     try:
-        for s in serials:
-            await asyncio.to_thread(connect_adb, s)
-        phones = list(sim.phones)
-        baselines = [await asyncio.to_thread(_snapshot, p) for p in phones]
+        for serial in serials:
+            await asyncio.to_thread(connect_adb, serial)
+        phones: list[PhoneState] = list(sim.phones)
+        baselines = [await asyncio.to_thread(p.snapshot) for p in phones]  # the phone takes its own lock
 
         async def worker(i: int) -> None:
             while True:
@@ -310,9 +326,9 @@ async def run_bench(
 
         await asyncio.gather(*(worker(i) for i in range(len(serials))))
     finally:
-        for s in serials:
+        for serial in serials:
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(_disconnect, s)
+                await asyncio.to_thread(_disconnect, serial)
         sim.stop()
         if oracle_server is not None:
             oracle_server.stop()
@@ -338,14 +354,6 @@ async def run_bench(
     write_json(summary, opts.out_dir / "results.json")
     write_html(summary, opts.out_dir / "report.html")
     return summary
-
-
-def _snapshot(phone: Any) -> dict[str, Any]:
-    lock = getattr(phone, "lock", None)
-    if lock is None:
-        return phone.snapshot()
-    with lock:
-        return phone.snapshot()
 
 
 def _disconnect(serial: str) -> None:

@@ -5,6 +5,6 @@
 See docs/virtual-phone-internals.md for how the ADB layer and the phone model meet.
 """
 
-from mobile_agent.sim.server import SimServer, connect_adb, run_sim
+from mobile_agent.sim.server import PhoneFactory, SimServer, connect_adb, default_phone_factory, run_sim
 
-__all__ = ["SimServer", "connect_adb", "run_sim"]
+__all__ = ["PhoneFactory", "SimServer", "connect_adb", "default_phone_factory", "run_sim"]

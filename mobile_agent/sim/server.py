@@ -23,7 +23,8 @@ from mobile_agent.sim.adb_services import PhoneServices
 PhoneFactory = Callable[..., Any]
 
 
-def _default_factory(seed: int, *, serial: str, adb_keyboard: bool) -> Any:
+def default_phone_factory(seed: int, *, serial: str, adb_keyboard: bool) -> Any:
+    """The phone SimServer makes when given no `phone_factory`: a VirtualPhone with this seed."""
     from mobile_agent.sim.phone import VirtualPhone
 
     return VirtualPhone(seed, serial=serial, adb_keyboard=adb_keyboard)
@@ -48,7 +49,7 @@ class SimServer:
         self.seed = seed
         self.host = host
         self.adb_keyboard = adb_keyboard
-        self.phone_factory = phone_factory or _default_factory
+        self.phone_factory = phone_factory or default_phone_factory
         self.phones: list[Any] = []
         self.ports: list[int] = []
         self.services: list[PhoneServices] = []

@@ -11,6 +11,8 @@ from mobile_agent.bench.base import Step, Task, norm_text
 from mobile_agent.bench.tasks import ui
 from mobile_agent.bench.tasks.common import EVENTS, delete_where, rows
 
+__all__ = ["TASKS", "TITLES", "AddEvent", "DeleteEvent", "phone_today"]
+
 TITLES = ("Dentist", "Team lunch", "Yoga class", "Parent meeting", "Car service", "Book club")
 
 

@@ -10,6 +10,8 @@ from mobile_agent.bench.base import Step, Task, norm_text
 from mobile_agent.bench.tasks import ui
 from mobile_agent.bench.tasks.common import ALARMS, delete_where, fmt_time, fmt_time_12, rows
 
+__all__ = ["LABELS", "TASKS", "AddAlarm", "AddAlarmLabel", "DeleteAlarm", "DisableAlarm", "EnableAlarm"]
+
 LABELS = ("Gym", "Medicine", "Call mom", "Standup", "Laundry", "Pick up kids")
 
 

@@ -8,6 +8,38 @@ from typing import Any
 from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import digits, norm_text
 
+__all__ = [
+    "ALARMS",
+    "CJK_NAMES",
+    "COLUMNS",
+    "CONTACTS",
+    "EVENTS",
+    "FIRST",
+    "IMAGES",
+    "LAST",
+    "NOTES",
+    "PKG",
+    "SMS",
+    "SMS_INBOX",
+    "SMS_SENT",
+    "WORDS",
+    "by_name",
+    "delete_where",
+    "email_for",
+    "fmt_time",
+    "fmt_time_12",
+    "person",
+    "phone_now_ms",
+    "phone_number",
+    "put_contact",
+    "receive_sms",
+    "remove_contact",
+    "rows",
+    "same_number",
+    "sent_bodies_elsewhere",
+    "sent_to",
+]
+
 CONTACTS = "content://com.android.contacts/contacts"
 SMS = "content://sms"
 SMS_INBOX = "content://sms/inbox"

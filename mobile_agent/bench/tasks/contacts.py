@@ -21,6 +21,15 @@ from mobile_agent.bench.tasks.common import (
     same_number,
 )
 
+__all__ = [
+    "TASKS",
+    "AddContact",
+    "AddContactChinese",
+    "AddContactEmail",
+    "DeleteContact",
+    "EditContactNumber",
+]
+
 
 class AddContact(Task):
     name = "contacts_add"

@@ -10,6 +10,8 @@ from mobile_agent.bench.base import Step, Task, TaskSetupError
 from mobile_agent.bench.tasks import ui
 from mobile_agent.bench.tasks.common import IMAGES, rows
 
+__all__ = ["TASKS", "DeletePhoto", "FavoritePhoto", "UnfavoritePhoto"]
+
 
 class _Photo(Task):
     app = "Gallery"

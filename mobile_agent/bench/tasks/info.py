@@ -25,6 +25,16 @@ from mobile_agent.bench.tasks.common import (
     rows,
 )
 
+__all__ = [
+    "TASKS",
+    "ContactEmail",
+    "ContactPhone",
+    "EarliestAlarm",
+    "LatestCode",
+    "NoteContent",
+    "UnreadCount",
+]
+
 
 def _digits_pattern(number: str) -> re.Pattern[str]:
     """The number as displayed with any separators between its digits."""

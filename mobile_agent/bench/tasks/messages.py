@@ -19,6 +19,19 @@ from mobile_agent.bench.tasks.common import (
     sent_to,
 )
 
+__all__ = [
+    "CHINESE",
+    "EMOJI",
+    "PLAIN",
+    "QUOTES",
+    "TASKS",
+    "ReplyInThread",
+    "SendText",
+    "SendTextChinese",
+    "SendTextEmoji",
+    "SendTextQuotes",
+]
+
 PLAIN = (
     "See you at {w} tomorrow",
     "Running late, start without me",

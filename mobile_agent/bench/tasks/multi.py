@@ -26,6 +26,8 @@ from mobile_agent.bench.tasks.common import (
     sent_to,
 )
 
+__all__ = ["TASKS", "CodeToNote", "ContactThenText", "EventFromMessage"]
+
 
 class CodeToNote(Task):
     name = "multi_code_to_note"

@@ -10,6 +10,18 @@ from mobile_agent.bench.base import Step, Task, norm_text
 from mobile_agent.bench.tasks import ui
 from mobile_agent.bench.tasks.common import NOTES, WORDS, delete_where, rows
 
+__all__ = [
+    "BODIES",
+    "CJK",
+    "QUOTED",
+    "TASKS",
+    "CreateNote",
+    "CreateNoteChinese",
+    "CreateNoteQuotes",
+    "DeleteNote",
+    "EditNote",
+]
+
 BODIES = ("Buy milk, eggs and bread", "Call the {w} office on Monday", "Ideas for the {w} trip")
 CJK = (("购物清单", "牛奶、鸡蛋和面包"), ("会议记录", "下周一上午十点开会"), ("旅行计划", "去杭州看西湖"))
 QUOTED = ('Remember "the {w} rule"', "Don't forget Sam's {w} keys", 'She said: "call me back"')

@@ -9,6 +9,21 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Step, Task
 from mobile_agent.bench.tasks import ui
 
+__all__ = [
+    "TASKS",
+    "TOGGLES",
+    "AirplaneOff",
+    "AirplaneOn",
+    "BluetoothOff",
+    "BluetoothOn",
+    "BrightnessLevel",
+    "DarkOff",
+    "DarkOn",
+    "WifiAndBluetoothOff",
+    "WifiOff",
+    "WifiOn",
+]
+
 # (setting namespace, key, value when on, value when off, label in the Settings UI)
 TOGGLES: dict[str, tuple[str, str, str, str, str]] = {
     "wifi": ("global", "wifi_on", "1", "0", "Wi-Fi"),
