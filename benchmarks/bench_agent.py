@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import adbutils
 
@@ -60,7 +60,7 @@ def toggling_policy(serial: str) -> ScriptedModel:
     return ScriptedModel(answer)
 
 
-async def measure(serial: str, mode: str, steps: int, out: Path) -> dict[str, Any]:
+async def measure(serial: str, mode: Literal["multi", "single"], steps: int, out: Path) -> dict[str, Any]:
     model = toggling_policy(serial)
     # toggling on and off is a deliberate cycle: keep the loop rules out of the measurement
     config = AgentConfig(

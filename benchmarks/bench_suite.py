@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from mobile_agent.bench.runner import run_bench
+from mobile_agent.bench.runner import Mode, run_bench
 
 
 def main() -> int:
@@ -28,7 +28,11 @@ def main() -> int:
     p.add_argument("--only", choices=("multi", "single", "errors"), default=None)
     args = p.parse_args()
     figures = {}
-    runs = [("multi", "multi", 0.0), ("single", "single", 0.0), ("errors", "multi", args.error_rate)]
+    runs: list[tuple[str, Mode, float]] = [
+        ("multi", "multi", 0.0),
+        ("single", "single", 0.0),
+        ("errors", "multi", args.error_rate),
+    ]
     for label, mode, err in runs:
         if args.only and label != args.only:
             continue

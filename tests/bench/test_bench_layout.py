@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import tomllib
 from pathlib import Path
 
 import mobile_agent
@@ -158,6 +159,13 @@ def test_public_bench_functions_are_typed() -> None:
                     if untyped(fn):
                         bad.append(f"{name}:{fn.lineno} {fn.name}")
     assert bad == []
+
+
+def test_mypy_checks_the_benchmark_its_scripts_and_serving() -> None:
+    """`mypy` (README: `ruff check . && mypy`) covers bench/, benchmarks/ and serving/, none excluded."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mypy"]
+    assert {"mobile_agent", "serving", "benchmarks"} <= set(config["files"])
+    assert not [e for e in config.get("exclude", []) if "bench" in e or "serving" in e]
 
 
 def test_the_checks_see_what_they_look_for() -> None:
