@@ -31,7 +31,7 @@ from pathlib import Path
 import adbutils
 import httpx
 
-from mobile_agent.llm.stub_server import ChatRequest, StubChatServer
+from mobile_agent.testing import ChatRequest, StubChatServer
 
 TERMINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_events"]
+__all__ = ["read_events", "recorded_answers"]
 
 
 def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
@@ -22,3 +22,31 @@ def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return events
+
+
+def recorded_answers(run_dir: str | Path) -> dict[str, list[str]]:
+    """Per-role raw answers of a recorded run (its `model.call` events), in order; "*" for no role.
+
+    Strict, unlike `read_events`: a replay of a damaged log would answer the wrong questions.
+    """
+    path = Path(run_dir) / "events.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"no events.jsonl in {run_dir}")
+    answers: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc})") from None
+            if event.get("type") != "model.call":
+                continue
+            data = event.get("data") or {}
+            role = data.get("role") or event.get("role")
+            raw = data.get("raw")
+            if raw is None:
+                continue
+            answers.setdefault(str(role).lower() if role else "*", []).append(str(raw))
+    return answers

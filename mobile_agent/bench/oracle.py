@@ -26,7 +26,7 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Move, Task
 from mobile_agent.bench.grounding import Screen
 from mobile_agent.bench.policy import Decision, decide
-from mobile_agent.llm.stub_server import ChatRequest, StubChatServer
+from mobile_agent.testing import ChatRequest, StubChatServer
 
 __all__ = ["APP_LABELS", "DESTRUCTIVE", "NOTICE", "ORACLE_MODEL", "Oracle", "OracleServer", "Session"]
 

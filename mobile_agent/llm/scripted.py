@@ -1,6 +1,7 @@
 """An in-process `ChatModel` that replays answers: unit tests and offline demos, no HTTP.
 
-For tests over the wire use `stub_server.StubChatServer` with `OpenAICompatModel` instead.
+It is the "scripted" backend of `make_model` (replaying given answers, or a recorded run's).
+For tests over the wire use `mobile_agent.testing.StubChatServer` with `OpenAICompatModel`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from mobile_agent.coords import image_tokens
+from mobile_agent.eventlog import recorded_answers
 from mobile_agent.llm.base import ChatResponse, Message, ModelError, Usage
+from mobile_agent.llm.request_role import detect_role
+
+__all__ = ["ScriptFn", "ScriptedModel", "role_of"]
 
 ScriptFn = Callable[[list[Message]], "str | Awaitable[str]"]
 
 
 def role_of(messages: list[Message]) -> str | None:
     """The role a request is for, read as the stub server reads it (`# Role: X` / `mobile_use`)."""
-    from mobile_agent.llm.stub_server import detect_role
-
     return detect_role([{"role": m.role, "content": m.text()} for m in messages])
 
 
@@ -58,10 +61,7 @@ class ScriptedModel:
     @classmethod
     def from_run(cls, run_dir: str | Path, name: str = "replay") -> ScriptedModel:
         """Replay a recorded run: each role gets its `model.call` answers from events.jsonl, in order."""
-        from mobile_agent.llm.stub_server import load_recorded_run
-
-        recorded = load_recorded_run(run_dir)
-        return cls({str(k): [str(a) for a in v] for k, v in recorded.items()}, name=name)
+        return cls(recorded_answers(run_dir), name=name)
 
     def remaining(self) -> dict[str, int]:
         return {k: len(v) for k, v in self._queues.items()}

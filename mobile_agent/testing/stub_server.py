@@ -1,9 +1,10 @@
 """A real OpenAI-compatible chat server on loopback, answering from a Python callable.
 
-Tests, the demo and the benchmark's oracle policy talk to the agent exactly the way vLLM would:
-over HTTP, through the `openai` client. The answer comes from a `responder(request)` that sees
-the decoded request (role, text, images); faults (latency, 429/5xx with Retry-After, garbage
-bodies) are injected per call so retry and error paths are tested over the wire.
+A test instrument (`mobile_agent.testing`): tests, the demo and the benchmark's oracle policy
+talk to the agent exactly the way vLLM would, over HTTP, through the `openai` client. The
+answer comes from a `responder(request)` that sees the decoded request (role, text, images);
+faults (latency, 429/5xx with Retry-After, garbage bodies) are injected per call so retry and
+error paths are tested over the wire. Scripted responders are in `testing.responders`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import base64
 import inspect
 import io
 import json
-import re
 import socket
 import threading
 import time
@@ -21,7 +21,6 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,37 +28,9 @@ from fastapi.responses import JSONResponse, Response
 from PIL import Image
 
 from mobile_agent.coords import image_tokens
+from mobile_agent.llm.request_role import content_text, detect_role
 
-ROLES = ("manager", "worker", "reflector", "notetaker", "single")
-
-_ROLE_LINE = re.compile(r"^\s*#+\s*role\s*:\s*\**\s*([A-Za-z]+)", re.IGNORECASE)
-
-
-def _content_text(content: Any) -> str:
-    """All text of an OpenAI message `content` (a string or a list of parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return ""
-
-
-def detect_role(messages: list[dict[str, Any]]) -> str | None:
-    """Which role a request is for: the `# Role: X` first line of the system message.
-
-    Returns "manager" | "worker" | "reflector" | "notetaker", "single" when the system prompt
-    declares GUI-Owl's `mobile_use` tool, else None.
-    """
-    system = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "system")
-    first = system.strip().splitlines()[0] if system.strip() else ""
-    match = _ROLE_LINE.match(first)
-    if match and match.group(1).lower() in ROLES:
-        return match.group(1).lower()
-    if "mobile_use" in system:
-        return "single"
-    return None
+__all__ = ["ChatRequest", "FaultFn", "Responder", "StubChatServer", "StubFault", "decode_data_url"]
 
 
 def decode_data_url(url: str) -> Image.Image:
@@ -127,8 +98,8 @@ class ChatRequest:
         messages = body.get("messages") or []
         if not isinstance(messages, list):
             raise ValueError("`messages` must be a list")
-        system = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "system")
-        user_text = "\n".join(_content_text(m.get("content")) for m in messages if m.get("role") == "user")
+        system = "\n".join(content_text(m.get("content")) for m in messages if m.get("role") == "system")
+        user_text = "\n".join(content_text(m.get("content")) for m in messages if m.get("role") == "user")
         urls: list[str] = []
         for m in messages:
             content = m.get("content")
@@ -414,77 +385,3 @@ class StubChatServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop_async()
-
-
-class ScriptExhausted(RuntimeError):
-    """A scripted role was asked for more answers than it was given."""
-
-
-Answer = str | Callable[[ChatRequest], str]
-
-
-class ScriptedResponder:
-    """Replays answers in order, per role (Reflector and Notetaker are called concurrently).
-
-    `answers` is a list (one queue for every request) or a dict role -> list; the key "*" (or
-    None) is the queue for any role without its own. An entry may be a string or a callable
-    of the request. Running out raises `ScriptExhausted` naming the role and how many it had.
-    """
-
-    def __init__(self, answers: dict[str | None, list[Answer]] | list[Answer]) -> None:
-        if isinstance(answers, list):
-            answers = {"*": answers}
-        self._queues: dict[str, list[Answer]] = {str(k or "*").lower(): list(v) for k, v in answers.items()}
-        self._given: dict[str, int] = {k: len(v) for k, v in self._queues.items()}
-        self._lock = threading.Lock()
-        self.log: list[tuple[str | None, str]] = []  # (role, answer) in the order given
-
-    def remaining(self) -> dict[str, int]:
-        """How many answers are left per queue."""
-        with self._lock:
-            return {k: len(v) for k, v in self._queues.items()}
-
-    def __call__(self, request: ChatRequest) -> str:
-        key = request.role if request.role in self._queues else "*"
-        with self._lock:
-            queue = self._queues.get(key)
-            if not queue:
-                given = self._given.get(key, 0)
-                who = f"role {request.role!r}" if key != "*" else f"the shared script (role {request.role!r})"
-                raise ScriptExhausted(
-                    f"scripted answers for {who} exhausted after {given} answer(s); "
-                    f"queues left: {self._remaining_unlocked()}"
-                )
-            entry = queue.pop(0)
-        answer = entry(request) if callable(entry) else entry
-        with self._lock:
-            self.log.append((request.role, answer))
-        return answer
-
-    def _remaining_unlocked(self) -> dict[str, int]:
-        return {k: len(v) for k, v in self._queues.items()}
-
-
-def load_recorded_run(run_dir: str | Path) -> dict[str | None, list[Answer]]:
-    """Per-role raw answers of a recorded run (its events.jsonl `model.call` events), in order."""
-    path = Path(run_dir) / "events.jsonl"
-    if not path.is_file():
-        raise FileNotFoundError(f"no events.jsonl in {run_dir}")
-    answers: dict[str | None, list[Answer]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not JSON ({exc})") from None
-            if event.get("type") != "model.call":
-                continue
-            data = event.get("data") or {}
-            role = data.get("role") or event.get("role")
-            raw = data.get("raw")
-            if raw is None:
-                continue
-            answers.setdefault(str(role).lower() if role else "*", []).append(str(raw))
-    return answers

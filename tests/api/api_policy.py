@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from mobile_agent.llm.stub_server import ChatRequest
+from mobile_agent.testing import ChatRequest
 
 
 def manager_answer(done: int, finished: bool) -> str:

@@ -9,8 +9,8 @@ import adbutils
 import pytest
 from api_policy import respond
 
-from mobile_agent.llm.stub_server import StubChatServer
 from mobile_agent.sim import SimServer, connect_adb
+from mobile_agent.testing import StubChatServer
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 from core_support import WifiOracle, adb_shell
 
 from mobile_agent.cli import build_parser, main
-from mobile_agent.llm.stub_server import ScriptedResponder, StubChatServer
+from mobile_agent.testing import ScriptedResponder, StubChatServer
 
 
 async def cli(*args: str, limit_s: float = 120) -> tuple[int, str, str]:

@@ -10,8 +10,8 @@ import pytest
 
 from mobile_agent.device.discovery import list_devices
 from mobile_agent.device.doctor import run_doctor
-from mobile_agent.llm.stub_server import StubChatServer
 from mobile_agent.sim import SimServer  # our own module: a broken import is a failure, never a skip
+from mobile_agent.testing import StubChatServer
 
 
 @pytest.fixture(scope="module")

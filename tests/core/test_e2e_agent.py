@@ -14,7 +14,7 @@ from core_support import WifiOracle, adb_shell
 from mobile_agent.agent import Agent
 from mobile_agent.bus import Bus, EventType
 from mobile_agent.config import AgentConfig
-from mobile_agent.llm.stub_server import ScriptedResponder, StubChatServer, StubFault
+from mobile_agent.testing import ScriptedResponder, StubChatServer, StubFault
 
 ROLES = ("manager", "worker", "reflector", "notetaker", "single")
 

@@ -18,7 +18,7 @@ from core_support import WifiOracle, adb_shell
 
 from mobile_agent.agent import Agent
 from mobile_agent.config import AgentConfig
-from mobile_agent.llm.stub_server import ScriptedResponder, StubChatServer
+from mobile_agent.testing import ScriptedResponder, StubChatServer
 
 
 class Ma3WifiOracle(WifiOracle):

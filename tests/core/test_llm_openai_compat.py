@@ -21,7 +21,7 @@ from mobile_agent.llm.base import (
 from mobile_agent.llm.factory import make_model
 from mobile_agent.llm.openai_compat import OpenAICompatModel
 from mobile_agent.llm.scripted import ScriptedModel
-from mobile_agent.llm.stub_server import ChatRequest, StubChatServer, StubFault
+from mobile_agent.testing import ChatRequest, StubChatServer, StubFault
 
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05}
 

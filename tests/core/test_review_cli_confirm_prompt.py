@@ -13,7 +13,7 @@ from typing import Any
 
 from core_support import WifiOracle
 
-from mobile_agent.llm.stub_server import StubChatServer
+from mobile_agent.testing import StubChatServer
 
 
 class SendingOracle(WifiOracle):

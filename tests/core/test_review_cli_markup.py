@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mobile_agent.llm.stub_server import StubChatServer
+from mobile_agent.testing import StubChatServer
 
 
 async def cli(*args: str, limit_s: float = 120) -> tuple[int, str, str]:

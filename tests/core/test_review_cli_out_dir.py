@@ -7,7 +7,7 @@ from typing import Any
 
 from test_review_cli_markup import cli
 
-from mobile_agent.llm.stub_server import StubChatServer
+from mobile_agent.testing import StubChatServer
 
 
 async def test_out_is_a_file(sim_phone: Any, tmp_path: Path) -> None:

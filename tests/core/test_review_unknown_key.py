@@ -8,7 +8,7 @@ from typing import Any
 
 from mobile_agent.agent import Agent
 from mobile_agent.config import AgentConfig
-from mobile_agent.llm.stub_server import StubChatServer
+from mobile_agent.testing import StubChatServer
 
 
 def _answers() -> Any:

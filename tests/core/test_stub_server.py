@@ -13,13 +13,13 @@ import pytest
 from PIL import Image
 
 from mobile_agent.coords import image_tokens
-from mobile_agent.llm.stub_server import (
+from mobile_agent.llm.request_role import detect_role
+from mobile_agent.testing import (
     ChatRequest,
     ScriptedResponder,
     ScriptExhausted,
     StubChatServer,
     StubFault,
-    detect_role,
     load_recorded_run,
 )
 

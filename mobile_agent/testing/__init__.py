@@ -1,0 +1,20 @@
+"""Test instruments: an OpenAI-compatible stub chat server and scripted responders for it.
+
+They let tests, benchmarks and the demo talk to the agent exactly as vLLM would, over HTTP.
+Production code (the agent, the CLI's run path, the API, `llm/`) never imports this package;
+it imports production code, never the reverse.
+"""
+
+from mobile_agent.testing.responders import Answer, ScriptedResponder, ScriptExhausted, load_recorded_run
+from mobile_agent.testing.stub_server import ChatRequest, StubChatServer, StubFault, decode_data_url
+
+__all__ = [
+    "Answer",
+    "ChatRequest",
+    "ScriptExhausted",
+    "ScriptedResponder",
+    "StubChatServer",
+    "StubFault",
+    "decode_data_url",
+    "load_recorded_run",
+]
