@@ -281,7 +281,7 @@ def cmd_dumpsys(ctx: Ctx, args: list[str]) -> int:
     if service == "window":
         pkg, act = _focus(ctx)
         short = _short_component(pkg, act)
-        ime_shown = getattr(phone, "keyboard_visible", None)
+        ime_shown = phone.keyboard_visible
         ctx.print("WINDOW MANAGER WINDOWS (dumpsys window windows)")
         ctx.print(f"  Window #0 Window{{a1b2c3d u0 {pkg}/{act}}}:")
         ctx.print(
@@ -292,10 +292,7 @@ def cmd_dumpsys(ctx: Ctx, args: list[str]) -> int:
         ctx.print("")
         ctx.print(f"  mCurrentFocus=Window{{a1b2c3d u0 {pkg}/{act}}}")
         ctx.print(f"  mFocusedApp=ActivityRecord{{9e8d7c6 u0 {short} t12}}")
-        if ime_shown is not None:
-            ctx.print(
-                f"  mInputMethodWindow=Window{{4d5e6f7 u0 InputMethod}} isVisible={str(bool(ime_shown)).lower()}"
-            )
+        ctx.print(f"  mInputMethodWindow=Window{{4d5e6f7 u0 InputMethod}} isVisible={str(ime_shown).lower()}")
         ctx.print(f"  mDisplayFrames=DisplayFrames w={phone.width} h={phone.height} r=0")
         return 0
     if service == "activity":
@@ -349,7 +346,7 @@ def cmd_dumpsys(ctx: Ctx, args: list[str]) -> int:
         return 0
     if service == "input_method":
         ctx.print(f"  mCurMethodId={phone.current_ime}")
-        shown = bool(getattr(phone, "keyboard_visible", False))
+        shown = phone.keyboard_visible
         ctx.print(f"  mInputShown={str(shown).lower()}")
         return 0
     if service == "package":
@@ -517,11 +514,7 @@ def _wait_report(ctx: Ctx, intent: dict[str, Any], pkg: str, cls: str) -> None:
 
 
 def _force_stop(ctx: Ctx, pkg: str) -> None:
-    stop = getattr(ctx.phone, "force_stop", None)
-    if callable(stop):
-        stop(pkg)
-    elif ctx.phone.focus()[0] == pkg:
-        ctx.phone.go_home()
+    ctx.phone.force_stop(pkg)
 
 
 def _am_broadcast(ctx: Ctx, args: list[str]) -> int:
@@ -589,34 +582,12 @@ def _u2_keyboard(ctx: Ctx, action: str, extras: dict[str, str]) -> bool:
     elif action in ("ADB_KEYBOARD_SMART_ENTER", "ADB_KEYBOARD_EDITOR_CODE"):
         phone.key(66)
     elif action == "ADB_KEYBOARD_HIDE":
-        hide = getattr(phone, "hide_keyboard", None)
-        if callable(hide):
-            hide()
+        phone.hide_keyboard()
     return True
 
 
-def focused_text(phone: Any) -> str | None:
-    """Text of the focused node in the hierarchy, or None when nothing is focused."""
-    import xml.etree.ElementTree as ET
-
-    try:
-        root = ET.fromstring(phone.dump_hierarchy())
-    except ET.ParseError:
-        return None
-    for node in root.iter("node"):
-        if node.get("focused") == "true":
-            return node.get("text") or ""
-    return None
-
-
 def _clear_focused(ctx: Ctx) -> None:
-    clear = getattr(ctx.phone, "clear_text", None)
-    if callable(clear):
-        clear()
-        return
-    text = focused_text(ctx.phone)
-    for _ in range(len(text or "")):
-        ctx.phone.key(67)
+    ctx.phone.clear_text()
 
 
 def cmd_am(ctx: Ctx, args: list[str]) -> int:
@@ -751,9 +722,7 @@ def cmd_pm(ctx: Ctx, args: list[str]) -> int:
         if pkg not in _all_packages(ctx):
             ctx.print("Failed")
             return 1
-        clear = getattr(ctx.phone, "clear_app_data", None)
-        if callable(clear):
-            clear(pkg)
+        ctx.phone.clear_app_data(pkg)
         ctx.print("Success")
         return 0
     if sub in ("grant", "revoke", "enable", "disable", "disable-user", "trim-caches"):
@@ -848,17 +817,6 @@ def cmd_cmd(ctx: Ctx, args: list[str]) -> int:
 NAMESPACES = ("global", "secure", "system")
 
 
-def _list_settings(ctx: Ctx, ns: str) -> dict[str, str]:
-    phone = ctx.phone
-    lister = getattr(phone, "list_settings", None)
-    if callable(lister):
-        return dict(lister(ns))
-    snap_settings = getattr(phone, "settings", None)
-    if isinstance(snap_settings, dict) and isinstance(snap_settings.get(ns), dict):
-        return {k: str(v) for k, v in snap_settings[ns].items()}
-    return {}
-
-
 def cmd_settings(ctx: Ctx, args: list[str]) -> int:
     args = (
         [a for a in args if a not in ("--user", "current", "0", "--lineage")] if args[:1] != ["put"] else args
@@ -894,15 +852,14 @@ def cmd_settings(ctx: Ctx, args: list[str]) -> int:
             phone.set_ime(args[3])
         return 0
     if verb == "list":
-        for k, v in sorted(_list_settings(ctx, ns).items()):
+        for k, v in sorted(phone.list_settings(ns).items()):
             ctx.print(f"{k}={v}")
         return 0
     if verb == "delete":
         existed = phone.get_setting(ns, args[2]) is not None if len(args) > 2 else False
-        deleter = getattr(phone, "delete_setting", None)
-        if existed and callable(deleter):
-            deleter(ns, args[2])
-        ctx.print(f"Deleted {1 if existed and callable(deleter) else 0} rows")
+        if existed:
+            phone.delete_setting(ns, args[2])
+        ctx.print(f"Deleted {1 if existed else 0} rows")
         return 0
     return 0
 
@@ -1006,10 +963,8 @@ def cmd_content(ctx: Ctx, args: list[str]) -> int:
             phone.content_delete(uri, (opts.get("where") or [None])[0])
             return 0
         if sub == "update":
-            updater = getattr(phone, "content_update", None)
-            if callable(updater):
-                updater(uri, _bind_values(opts.get("bind", [])), (opts.get("where") or [None])[0])
-                return 0
+            phone.content_update(uri, _bind_values(opts.get("bind", [])), (opts.get("where") or [None])[0])
+            return 0
     except KeyError:
         ctx.error(f"Error while accessing provider:{authority}")
         ctx.error(f"java.lang.IllegalArgumentException: Unknown URL {uri}")

@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import struct
 from concurrent.futures import Executor
-from typing import Any
 
 from mobile_agent.sim.adb_reverse import ReverseTable, reverse_service
 from mobile_agent.sim.adb_server import AdbStream, Service
+from mobile_agent.sim.contract import PhoneModel
 from mobile_agent.sim.framebuffer import framebuffer_service
 from mobile_agent.sim.procs import process_table
 from mobile_agent.sim.shell import Shell, ShellResult
@@ -39,7 +39,7 @@ def _v2_packet(kind: int, data: bytes) -> bytes:
 class PhoneServices:
     """Turns service names into coroutines bound to one phone."""
 
-    def __init__(self, phone: Any, executor: Executor | None = None) -> None:
+    def __init__(self, phone: PhoneModel, executor: Executor | None = None) -> None:
         self.phone = phone
         self.executor = executor
         self.u2 = U2Rpc(phone)
@@ -75,9 +75,9 @@ class PhoneServices:
 
     async def run_line(self, shell: Shell, line: str) -> ShellResult:
         loop = asyncio.get_running_loop()
-        before = getattr(self.phone, "version", None)
+        before = self.phone.version
         result = await loop.run_in_executor(self.executor, shell.run, line)
-        if before is not None and getattr(self.phone, "version", None) != before:
+        if self.phone.version != before:
             self._prerender(loop)
         return result
 

@@ -121,17 +121,7 @@ def cmd_whoami(ctx: Ctx, args: list[str]) -> int:
 
 
 def _now(ctx: Ctx) -> datetime:
-    clock = getattr(ctx.phone, "now", None)
-    if callable(clock):
-        try:
-            value = clock()
-            if isinstance(value, datetime):
-                return value
-            if isinstance(value, (int, float)):
-                return datetime.fromtimestamp(value, tz=UTC)
-        except Exception:
-            pass
-    return datetime.now(tz=UTC)
+    return ctx.phone.now()
 
 
 def cmd_date(ctx: Ctx, args: list[str]) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import struct
 from concurrent.futures import Executor
-from typing import Any
 
 from mobile_agent.sim.adb_server import AdbStream
+from mobile_agent.sim.contract import PhoneModel
 
 __all__ = ["framebuffer_bytes", "framebuffer_service"]
 
@@ -21,7 +21,7 @@ COLOR_SPACE_SRGB = 1
 BPP = 32
 
 
-def framebuffer_bytes(phone: Any) -> bytes:
+def framebuffer_bytes(phone: PhoneModel) -> bytes:
     """Header and RGBA pixels of what the phone shows now."""
     with phone.lock:
         img = phone.screenshot()
@@ -46,7 +46,7 @@ def framebuffer_bytes(phone: Any) -> bytes:
     return header + raw
 
 
-async def framebuffer_service(stream: AdbStream, phone: Any, executor: Executor | None) -> None:
+async def framebuffer_service(stream: AdbStream, phone: PhoneModel, executor: Executor | None) -> None:
     data = await asyncio.get_running_loop().run_in_executor(executor, framebuffer_bytes, phone)
     await stream.write(data)
     await stream.drain()

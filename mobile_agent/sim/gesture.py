@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+
+from mobile_agent.sim.contract import PhoneModel
 
 __all__ = [
     "DEFAULT_SWIPE_MS",
@@ -36,7 +37,7 @@ def _bounded(ms: float) -> float:
     return max(0.0, min(float(ms), MAX_GESTURE_MS))
 
 
-def hold(phone: Any, ms: float) -> None:
+def hold(phone: PhoneModel, ms: float) -> None:
     """Wait `ms` milliseconds of gesture time without holding the phone's lock.
 
     A Condition on the phone's RLock releases it fully while waiting, however deeply the
@@ -49,7 +50,7 @@ def hold(phone: Any, ms: float) -> None:
             cond.wait(left)
 
 
-def press(phone: Any, x: int, y: int, duration_ms: float) -> None:
+def press(phone: PhoneModel, x: int, y: int, duration_ms: float) -> None:
     """A finger down and up at one point: a tap, or a long press when held long enough."""
     duration_ms = _bounded(duration_ms)
     if duration_ms >= LONG_PRESS_MS:
@@ -61,7 +62,9 @@ def press(phone: Any, x: int, y: int, duration_ms: float) -> None:
         phone.tap(x, y)
 
 
-def swipe(phone: Any, x1: int, y1: int, x2: int, y2: int, duration_ms: float = DEFAULT_SWIPE_MS) -> None:
+def swipe(
+    phone: PhoneModel, x1: int, y1: int, x2: int, y2: int, duration_ms: float = DEFAULT_SWIPE_MS
+) -> None:
     """A swipe that lasts `duration_ms`; one that stays in place is a press (maybe long)."""
     if abs(x2 - x1) < TOUCH_SLOP and abs(y2 - y1) < TOUCH_SLOP:
         press(phone, x1, y1, duration_ms)
@@ -70,14 +73,16 @@ def swipe(phone: Any, x1: int, y1: int, x2: int, y2: int, duration_ms: float = D
     phone.swipe(x1, y1, x2, y2, max(int(_bounded(duration_ms)), 1))
 
 
-def drag(phone: Any, x1: int, y1: int, x2: int, y2: int, duration_ms: float = DEFAULT_SWIPE_MS) -> None:
+def drag(
+    phone: PhoneModel, x1: int, y1: int, x2: int, y2: int, duration_ms: float = DEFAULT_SWIPE_MS
+) -> None:
     """`input draganddrop`: a long press to pick up, then the move."""
     hold(phone, LONG_PRESS_MS)
     hold(phone, duration_ms)
     phone.swipe(x1, y1, x2, y2, max(int(_bounded(duration_ms)), 1))
 
 
-def key_long_press(phone: Any, code: int) -> None:
+def key_long_press(phone: PhoneModel, code: int) -> None:
     """`input keyevent --longpress`: the key is held for the long-press timeout."""
     hold(phone, LONG_PRESS_MS)
     phone.key(code)

@@ -15,9 +15,9 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
+from mobile_agent.sim.contract import PhoneModel
 from mobile_agent.sim.jobs import Writer
 from mobile_agent.sim.shell import Command, Ctx
 
@@ -88,11 +88,11 @@ class LogBuffer:
         return lambda: self._listeners.discard(notify)
 
 
-_BUFFERS: weakref.WeakKeyDictionary[Any, LogBuffer] = weakref.WeakKeyDictionary()
+_BUFFERS: weakref.WeakKeyDictionary[PhoneModel, LogBuffer] = weakref.WeakKeyDictionary()
 _BUFFERS_LOCK = threading.Lock()
 
 
-def log_buffer(phone: Any) -> LogBuffer:
+def log_buffer(phone: PhoneModel) -> LogBuffer:
     """The phone's log buffer (made on first use)."""
     with _BUFFERS_LOCK:
         buf = _BUFFERS.get(phone)
@@ -102,9 +102,7 @@ def log_buffer(phone: Any) -> LogBuffer:
 
 
 def _now(ctx: Ctx) -> datetime:
-    clock = getattr(ctx.phone, "now", None)
-    value = clock() if callable(clock) else None
-    return value if isinstance(value, datetime) else datetime.now(tz=UTC)
+    return ctx.phone.now()
 
 
 def _priority(text: str) -> str | None:

@@ -15,7 +15,8 @@ import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from mobile_agent.sim.contract import PhoneModel
 
 __all__ = ["Proc", "ProcessTable", "app_pid", "app_user", "process_table", "running_packages"]
 
@@ -70,7 +71,7 @@ def app_user(package: str) -> str:
     return f"u0_a{100 + zlib.crc32(package.encode()) % 60}"
 
 
-def running_packages(phone: Any) -> list[str]:
+def running_packages(phone: PhoneModel) -> list[str]:
     """Apps with a process: the recents, the focused one, and the launcher."""
     pkgs: list[str] = []
     try:
@@ -104,7 +105,7 @@ class ProcessTable:
             self._spawned[proc.pid] = proc
             return proc
 
-    def rows(self, phone: Any) -> list[Proc]:
+    def rows(self, phone: PhoneModel) -> list[Proc]:
         """Every process, by pid: the system, the running apps, what the shell started."""
         procs = list(SYSTEM_PROCESSES)
         procs += [Proc(app_user(p), app_pid(p), ZYGOTE_PID, p) for p in running_packages(phone)]
@@ -139,11 +140,11 @@ class ProcessTable:
         watcher(0)
 
 
-_TABLES: weakref.WeakKeyDictionary[Any, ProcessTable] = weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary[PhoneModel, ProcessTable] = weakref.WeakKeyDictionary()
 _TABLES_LOCK = threading.Lock()
 
 
-def process_table(phone: Any) -> ProcessTable:
+def process_table(phone: PhoneModel) -> ProcessTable:
     """The phone's process table (made on first use)."""
     with _TABLES_LOCK:
         table = _TABLES.get(phone)

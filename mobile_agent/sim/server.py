@@ -19,11 +19,12 @@ from typing import Any
 
 from mobile_agent.sim.adb_server import AdbDeviceServer, make_banner
 from mobile_agent.sim.adb_services import PhoneServices
+from mobile_agent.sim.contract import PhoneModel
 
-PhoneFactory = Callable[..., Any]
+PhoneFactory = Callable[..., PhoneModel]
 
 
-def default_phone_factory(seed: int, *, serial: str, adb_keyboard: bool) -> Any:
+def default_phone_factory(seed: int, *, serial: str, adb_keyboard: bool) -> PhoneModel:
     """The phone SimServer makes when given no `phone_factory`: a VirtualPhone with this seed."""
     from mobile_agent.sim.phone import VirtualPhone
 
@@ -50,7 +51,7 @@ class SimServer:
         self.host = host
         self.adb_keyboard = adb_keyboard
         self.phone_factory = phone_factory or default_phone_factory
-        self.phones: list[Any] = []
+        self.phones: list[PhoneModel] = []
         self.ports: list[int] = []
         self.services: list[PhoneServices] = []
         self._servers: list[AdbDeviceServer] = []

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobile_agent.sim.fs import FSError, normalize
+from mobile_agent.sim.contract import PhoneModel
+from mobile_agent.sim.fs import FSError, VirtualFS, normalize
 
 MAX_SLEEP_S = 5.0
 MAX_SUBST_DEPTH = 4
@@ -341,11 +342,11 @@ class Ctx:
         self.err += (text + end).encode()
 
     @property
-    def phone(self) -> Any:
+    def phone(self) -> PhoneModel:
         return self.shell.phone
 
     @property
-    def fs(self) -> Any:
+    def fs(self) -> VirtualFS:
         return self.shell.phone.fs
 
     def path(self, p: str) -> str:
@@ -392,7 +393,7 @@ DEFAULT_ENV = {
 class Shell:
     """One `sh` process: variables and `$?` live as long as the object."""
 
-    def __init__(self, phone: Any, commands: dict[str, Command] | None = None) -> None:
+    def __init__(self, phone: PhoneModel, commands: dict[str, Command] | None = None) -> None:
         from mobile_agent.sim.adb_commands import android_commands
         from mobile_agent.sim.adb_toybox import toybox_commands
 

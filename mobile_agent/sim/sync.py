@@ -9,9 +9,9 @@ from __future__ import annotations
 import posixpath
 import struct
 import time
-from typing import Any
 
 from mobile_agent.sim.adb_server import AdbStream, StreamClosed
+from mobile_agent.sim.contract import PhoneModel
 from mobile_agent.sim.fs import FSError
 
 SYNC_DATA_MAX = 64 * 1024
@@ -54,7 +54,7 @@ class _Out:
             await self.stream.write(data)
 
 
-async def sync_service(stream: AdbStream, phone: Any) -> None:
+async def sync_service(stream: AdbStream, phone: PhoneModel) -> None:
     """Serve sync requests until QUIT or the host closes the stream."""
     out = _Out(stream)
     try:
@@ -95,7 +95,7 @@ async def _fail(out: _Out, message: str) -> None:
     await out.put(REQ.pack(b"FAIL", len(data)) + data)
 
 
-async def _stat(out: _Out, phone: Any, path: str) -> None:
+async def _stat(out: _Out, phone: PhoneModel, path: str) -> None:
     with phone.lock:
         st = phone.fs.stat(path)
     if st is None:
@@ -105,7 +105,7 @@ async def _stat(out: _Out, phone: Any, path: str) -> None:
         await out.put(STAT_REPLY.pack(b"STAT", st.mode, size & 0xFFFFFFFF, st.mtime or int(time.time())))
 
 
-async def _list(out: _Out, phone: Any, path: str) -> None:
+async def _list(out: _Out, phone: PhoneModel, path: str) -> None:
     with phone.lock:
         fs = phone.fs
         entries = []
@@ -121,7 +121,7 @@ async def _list(out: _Out, phone: Any, path: str) -> None:
     await out.put(DENT.pack(b"DONE", 0, 0, 0, 0))
 
 
-async def _recv(out: _Out, phone: Any, path: str) -> None:
+async def _recv(out: _Out, phone: PhoneModel, path: str) -> None:
     with phone.lock:
         try:
             data = bytes(phone.fs.read(path))
@@ -134,7 +134,7 @@ async def _recv(out: _Out, phone: Any, path: str) -> None:
     await out.put(REQ.pack(b"DONE", 0))
 
 
-async def _send(stream: AdbStream, out: _Out, phone: Any, spec: str) -> None:
+async def _send(stream: AdbStream, out: _Out, phone: PhoneModel, spec: str) -> None:
     path, _, mode_text = spec.rpartition(",")
     if not path:
         path, mode_text = spec, "33188"

@@ -23,6 +23,7 @@ from typing import Any
 from mobile_agent.sim import gesture
 from mobile_agent.sim.adb_keycodes import U2_KEYS, keycode_from_string
 from mobile_agent.sim.adb_server import AdbStream, StreamClosed
+from mobile_agent.sim.contract import PhoneModel
 
 MAX_HEADER = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
@@ -176,9 +177,8 @@ def _selector_text(sel: dict[str, Any]) -> str:
 class U2Rpc:
     """The JSON-RPC methods, run synchronously in a worker thread."""
 
-    def __init__(self, phone: Any) -> None:
+    def __init__(self, phone: PhoneModel) -> None:
         self.phone = phone
-        self.clipboard: str | None = None
         self._touch: tuple[int, int, float] | None = None
         self._shot: tuple[tuple[Any, ...], str] | None = None  # last JPEG, per screen version
 
@@ -231,13 +231,7 @@ class U2Rpc:
                 x, y = self._center(node)
                 self.phone.tap(x, y)
                 node = self._focused_field() or node
-            clear = getattr(self.phone, "clear_text", None)
-            if callable(clear):
-                clear()
-            else:
-                current = node.get("text", "") if node is not None else ""
-                for _ in range(len(current)):
-                    self.phone.key(67)
+            self.phone.clear_text()
             if text:
                 self.phone.input_text(text)
 
@@ -269,8 +263,8 @@ class U2Rpc:
 
     def takeScreenshot(self, scale: float = 1.0, quality: int = 100, *_: Any) -> str:
         with self.phone.lock:
-            key = (getattr(self.phone, "version", None), scale, quality)
-            if key[0] is not None and self._shot is not None and self._shot[0] == key:
+            key = (self.phone.version, scale, quality)
+            if self._shot is not None and self._shot[0] == key:
                 return self._shot[1]
             img = self.phone.screenshot()
         if scale and 0 < float(scale) < 1:
@@ -375,14 +369,11 @@ class U2Rpc:
 
     def getClipboard(self) -> str | None:
         with self.phone.lock:
-            value = getattr(self.phone, "clipboard", None)
-        return value if isinstance(value, str) else self.clipboard
+            return self.phone.clipboard
 
     def setClipboard(self, label: Any, text: str) -> None:
-        self.clipboard = text
         with self.phone.lock:
-            if hasattr(self.phone, "clipboard"):
-                self.phone.clipboard = text
+            self.phone.clipboard = text
 
     def pasteClipboard(self) -> None:
         text = self.getClipboard()
@@ -394,7 +385,8 @@ class U2Rpc:
         self._replace_text(None, "")
 
     def getLastToast(self) -> str | None:
-        return getattr(self.phone, "last_toast", None)
+        with self.phone.lock:
+            return self.phone.toast or None
 
     def clearLastToast(self) -> None:
         return None
