@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from test_review_cli_markup import cli
+from test_cli_markup import cli
 
 
 async def test_local_backend_missing_model_hint(sim_phone: Any, tmp_path: Path) -> None:
