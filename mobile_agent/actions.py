@@ -255,6 +255,9 @@ _ALIASES = {
     "done": "terminate",
     "finish": "terminate",
     "stop": "terminate",
+    "interact": "ask",  # GUI-Owl-1.5's `mobile_use`: hand over to the user
+    "call_user": "ask",
+    "calluser": "ask",
 }
 _FIELD_ALIASES = {
     "coordinate": ("coordinate", "coordinates", "point", "position", "start", "start_coordinate", "from"),

@@ -114,6 +114,9 @@ class AgentConfig(BaseSettings):
     # sides of an image are multiples of this for the model (patch size x spatial merge): what
     # image tokens are counted with; the serving profile sets it (28 for Qwen2.5-VL, 32 for Qwen3-VL)
     image_factor: int = Field(default=IMAGE_FACTOR, gt=0)
+    # the single mode's prompt and `mobile_use` vocabulary (GUI-Owl-1.5 adds `interact`); the
+    # serving profile sets it
+    prompt_format: Literal["gui-owl", "gui-owl-1.5"] = "gui-owl"
 
     # the loop
     mode: Literal["multi", "single"] = "multi"
@@ -182,6 +185,8 @@ class AgentConfig(BaseSettings):
                 self.max_pixels = p.max_pixels
             if "image_factor" not in given:
                 self.image_factor = p.image_factor
+            if "prompt_format" not in given:
+                self.prompt_format = p.prompt_format
             if "model" not in given:
                 self.model = p.name
             if "temperature" not in given:

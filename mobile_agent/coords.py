@@ -111,14 +111,17 @@ def prepare_image(
     kind: FrameKind = "resized",
     min_pixels: int = MIN_PIXELS,
     max_pixels: int = MAX_PIXELS,
+    factor: int = IMAGE_FACTOR,
 ) -> tuple[Image.Image, Frame]:
     """Resize a screenshot the way the model's processor would, and return its frame.
 
     Sending the already-resized image makes the server's own resize a no-op, so the frame the
-    model answers in is exactly `image.size`.
+    model answers in is exactly `image.size`. `factor` is the model's grid (28 for Qwen2.5-VL, 32
+    for Qwen3-VL). Whatever the resize, the frame keeps the ORIGINAL screenshot size as
+    `device_size`: 0-1000 points map against it, never against a rounded size.
     """
     w, h = screenshot.size
-    rh, rw = smart_resize(h, w, min_pixels=min_pixels, max_pixels=max_pixels)
+    rh, rw = smart_resize(h, w, factor=factor, min_pixels=min_pixels, max_pixels=max_pixels)
     image = screenshot if (rw, rh) == (w, h) else screenshot.resize((rw, rh), Image.Resampling.BICUBIC)
     if image.mode != "RGB":
         image = image.convert("RGB")

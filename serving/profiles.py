@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CoordinateFrame = Literal["resized", "norm1000"]
+PromptFormat = Literal["gui-owl", "gui-owl-1.5"]
 
 GIB = 1024**3
 
@@ -57,6 +58,8 @@ class ModelProfile:
     arch: Architecture
     sampling: Sampling = field(default_factory=Sampling)
     description: str = ""
+    # the single mode's prompt and `mobile_use` vocabulary the model was trained on
+    prompt_format: PromptFormat = "gui-owl"
 
     @property
     def weight_bytes(self) -> int:
@@ -179,6 +182,7 @@ _PROFILES: dict[str, ModelProfile] = {
                 vision_heads=16,
             ),
             description="GUI-Owl-1.5 8B (Qwen3-VL based); points on a 0-1000 grid.",
+            prompt_format="gui-owl-1.5",
         ),
     )
 }

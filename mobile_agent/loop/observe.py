@@ -117,7 +117,9 @@ class Observer:
     def _prepare(self, raw: Image.Image, before: Image.Image | None = None) -> Screen:
         """Resize for the model, encode the PNG, fingerprint, measure the change (worker thread)."""
         cfg = self.config
-        image, frame = prepare_image(raw, cfg.frame, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels)
+        image, frame = prepare_image(
+            raw, cfg.frame, min_pixels=cfg.min_pixels, max_pixels=cfg.max_pixels, factor=cfg.image_factor
+        )
         screen = Screen(raw=raw, image=image, frame=frame)
         _ = screen.png
         screen.key = screen_key(raw)

@@ -14,7 +14,7 @@ from mobile_agent.loop.guards import Approval
 from mobile_agent.loop.models import Asked, ModelCalls
 from mobile_agent.loop.observe import Screen
 from mobile_agent.loop.result import End, Stop
-from mobile_agent.roles import common, manager, notetaker, reflector, single, worker
+from mobile_agent.roles import common, manager, notetaker, owl15, reflector, single, worker
 from mobile_agent.roles.parsing import (
     NotetakerResult,
     ParseFailure,
@@ -70,10 +70,17 @@ class Roles:
 
         def build(note: str) -> list[Message]:
             state = self.bus.state
+            fmt = self.config.prompt_format
             if role == "single":
-                return single.build_messages(state, screen.image, screen.frame, retry_note=note)
+                prompts = owl15 if fmt == "gui-owl-1.5" else single
+                return prompts.build_messages(state, screen.image, screen.frame, retry_note=note)
             return worker.build_messages(
-                state, screen.image, screen.frame, retry_note=note, history_len=self.config.history_len
+                state,
+                screen.image,
+                screen.frame,
+                retry_note=note,
+                history_len=self.config.history_len,
+                prompt_format=fmt,
             )
 
         def parse(text: str) -> Proposal | ParseFailure:

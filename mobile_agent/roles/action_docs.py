@@ -8,6 +8,7 @@ The Worker's list follows the vocabulary's order; the tool's puts `key` first, t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mobile_agent.actions import (
@@ -88,9 +89,16 @@ TOOL_ORDER: tuple[type[ActionModel], ...] = tuple(sorted(ACTION_TYPES, key=lambd
 """The actions in the order the `mobile_use` tool lists them (`key` first, as GUI-Owl learned it)."""
 
 
-def worker_lines() -> str:
-    """The Worker prompt's list of available actions."""
-    return "\n".join(f"- {DOCS[cls].worker}" for cls in ACTION_TYPES)
+def worker_lines(names: Mapping[type[ActionModel], str] | None = None) -> str:
+    """The Worker prompt's list of available actions; `names` renames some (GUI-Owl-1.5 calls
+    `ask` `interact`)."""
+    lines = []
+    for cls in ACTION_TYPES:
+        line = DOCS[cls].worker
+        if names and cls in names:
+            line = line.replace(f'"action": "{action_name(cls)}"', f'"action": "{names[cls]}"', 1)
+        lines.append(f"- {line}")
+    return "\n".join(lines)
 
 
 def tool_lines() -> str:

@@ -450,10 +450,21 @@ def _tag(text: str, *names: str) -> str | None:
     return None
 
 
+_ACTION_LINE = re.compile(r"^\W{0,4}action\W{0,4}:\s*(?P<text>\S.*)$", re.I | re.M)
+
+
+def _action_line(text: str) -> str:
+    """GUI-Owl-1.5's `Action: <what to do>` line before its `<tool_call>`, else ""."""
+    head = re.split(r"<tool_call>", text, maxsplit=1, flags=re.I)[0]
+    m = _ACTION_LINE.search(_THINK_BLOCK.sub("", head))
+    return m.group("text").strip().strip("*").strip() if m else ""
+
+
 def parse_single(text: str) -> SingleResult | ParseFailure:
-    """GUI-Owl's native answer: `<thinking>`, `<tool_call>` and `<conclusion>`."""
+    """GUI-Owl's native answer: `<thinking>`, `<tool_call>` and `<conclusion>`; GUI-Owl-1.5's
+    `Action: ...` line before the `<tool_call>` stands for the conclusion when there is none."""
     thought = _tag(text, "thinking", "think") or ""
-    conclusion = _tag(text, "conclusion") or ""
+    conclusion = _tag(text, "conclusion") or _action_line(text)
     if "<tool_call>" in text.lower():
         action, reason = parse_action_text(text)
     else:  # some checkpoints drop the tags: take a JSON object after the thinking

@@ -7,7 +7,7 @@ from PIL import Image
 from mobile_agent.bus import MemoryState
 from mobile_agent.coords import Frame
 from mobile_agent.llm.base import Message
-from mobile_agent.roles import action_docs, common
+from mobile_agent.roles import action_docs, common, owl15
 from mobile_agent.roles.parsing import ParseFailure, WorkerResult, parse_worker
 
 ROLE = "worker"
@@ -20,9 +20,13 @@ def build_messages(
     *,
     retry_note: str = "",
     history_len: int = 5,
+    prompt_format: str = "gui-owl",
 ) -> list[Message]:
-    """Messages for one Worker call; `frame` is the exact frame of `screenshot` as sent."""
-    system = common.render("worker_system", frame=frame.describe(), actions=action_docs.worker_lines())
+    """Messages for one Worker call; `frame` is the exact frame of `screenshot` as sent.
+
+    With `prompt_format="gui-owl-1.5"` the action list uses that model's names (`interact`)."""
+    names = owl15.NAMES if prompt_format == "gui-owl-1.5" else None
+    system = common.render("worker_system", frame=frame.describe(), actions=action_docs.worker_lines(names))
     user = common.render(
         "worker_user",
         instruction=state.instruction,
