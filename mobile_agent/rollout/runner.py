@@ -1,0 +1,232 @@
+"""`run_rollout`: k samples of each task instance on virtual phones, in a pool of processes.
+
+Each worker process owns one virtual phone (`mobile_agent.sim.SimServer`) and one recording
+model server, and takes jobs (task, instance seed, sample id) from a shared queue; before every
+sample the phone goes back to its baseline snapshot. A sample's folder is complete once its
+`sample.json` exists, so a rollout killed at any moment resumes (same command, same folder)
+by running only the samples without one; a folder made by another configuration is refused.
+When every sample is done, the dataset is exported (`mobile_agent.rollout.dataset`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import multiprocessing as mp
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mobile_agent.bench.tasks import ALL_TASKS
+from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, run_sample, sample_dir
+
+__all__ = ["CONFIG_FILE", "RolloutConfigError", "RolloutOptions", "pending_jobs", "run_rollout", "select"]
+
+CONFIG_FILE = "rollout.json"
+
+
+class RolloutConfigError(ValueError):
+    """The output folder holds a rollout of another configuration, or the options are unusable."""
+
+
+@dataclass
+class RolloutOptions:
+    out_dir: str
+    tasks: str = ".*"  # a regular expression searched in task names
+    seeds: int = 1  # instances per task template (parameter seeds 0..seeds-1)
+    k: int = 8  # samples per instance
+    policy: str = "oracle"  # "oracle" or "model" (with base_url and model)
+    error_rate: float = 0.0
+    base_url: str | None = None
+    model: str | None = None
+    temperature: float | None = None
+    mode: str = "single"
+    frame: str = "resized"
+    seed: int = 0
+    parallel: int = 1
+    task_timeout_s: float | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What makes two rollouts the same dataset (parallelism and timeouts do not)."""
+        d = asdict(self)
+        for key in ("out_dir", "parallel", "task_timeout_s"):
+            d.pop(key)
+        return d
+
+
+def select(pattern: str) -> list[str]:
+    """Task template names matching the regular expression (searched, not anchored)."""
+    try:
+        rx = re.compile(pattern or ".*")
+    except re.error as exc:
+        raise RolloutConfigError(f"--tasks is not a valid regular expression: {exc}") from None
+    return [cls.name for cls in ALL_TASKS if rx.search(cls.name)]
+
+
+def _check_folder(opts: RolloutOptions) -> None:
+    out = Path(opts.out_dir)
+    path = out / CONFIG_FILE
+    want = opts.fingerprint()
+    if path.is_file():
+        have = json.loads(path.read_text(encoding="utf-8"))
+        diff = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
+        if diff:
+            shown = ", ".join(f"{k}: {have.get(k)!r} there, {want.get(k)!r} now" for k in diff)
+            raise RolloutConfigError(
+                f"{out} holds a rollout of another configuration ({shown}); choose another --out"
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise RolloutConfigError(
+            f"{out} exists and is not a rollout folder (no {CONFIG_FILE}); choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(want, indent=2), encoding="utf-8")
+
+
+def pending_jobs(opts: RolloutOptions) -> tuple[list[Job], int]:
+    """(jobs still to run, total jobs); a sample folder with its sample.json is done."""
+    jobs = [Job(name, s, i) for name in select(opts.tasks) for s in range(opts.seeds) for i in range(opts.k)]
+    todo = [j for j in jobs if not (sample_dir(opts.out_dir, j) / SAMPLE_FILE).is_file()]
+    return todo, len(jobs)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the rollout process dies (no orphan keeps writing)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _worker(settings: SampleSettings, base_url: str | None, jobs: Any, results: Any) -> None:
+    _die_with_parent()
+    asyncio.run(_worker_async(settings, base_url, jobs, results))
+
+
+async def _worker_async(settings: SampleSettings, base_url: str | None, jobs: Any, results: Any) -> None:
+    from mobile_agent.rollout.recorder import Recorder, oracle_answer, upstream_answer
+    from mobile_agent.sim import SimServer, connect_adb, default_phone_factory
+
+    tasks = {cls.name: cls for cls in ALL_TASKS}
+    seed = settings.seed
+    sim = SimServer(
+        count=1, port=0, seed=seed, phone_factory=lambda _s, **kw: default_phone_factory(seed, **kw)
+    ).start()
+    answer = oracle_answer if base_url is None else upstream_answer(base_url, settings.model)
+    recorder = Recorder(answer).start()
+    serial = sim.serials[0]
+    try:
+        await asyncio.to_thread(connect_adb, serial)
+        phone = sim.phones[0]
+        baseline = await asyncio.to_thread(phone.snapshot)
+        while True:
+            job = await asyncio.to_thread(jobs.get)
+            if job is None:
+                return
+            task = tasks[job.task].from_seed(job.seed)
+            try:
+                rec = await run_sample(task, job, serial, recorder, settings, lambda: phone.restore(baseline))
+                results.put({"job": job, "status": rec["status"], "steps": rec.get("steps", 0)})
+            except Exception as exc:  # reported, and the sample stays pending for a resume
+                results.put(
+                    {"job": job, "status": "crashed", "steps": 0, "reason": f"{type(exc).__name__}: {exc}"}
+                )
+    finally:
+        recorder.stop()
+        sim.stop()
+
+
+def _fmt_s(s: float) -> str:
+    s = int(s)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def run_rollout(
+    opts: RolloutOptions, echo: Callable[[str], None] | None = None, pass_k: int | None = None
+) -> dict[str, Any]:
+    """Run (or resume) the rollout, then export the dataset; returns the export summary."""
+    from mobile_agent.rollout.dataset import export
+
+    echo = echo or (lambda line: print(line, flush=True))
+    if opts.k < 1 or opts.seeds < 1 or opts.parallel < 1:
+        raise RolloutConfigError("--k, --seeds and --parallel must be at least 1")
+    if not 0.0 <= opts.error_rate <= 1.0:
+        raise RolloutConfigError(f"--error-rate must be in [0, 1], got {opts.error_rate}")
+    if opts.policy == "model" and not (opts.base_url and opts.model):
+        raise RolloutConfigError("a model policy needs --base-url and --model")
+    if not select(opts.tasks):
+        raise RolloutConfigError(f"no task matches {opts.tasks!r}")
+    _check_folder(opts)
+    todo, total = pending_jobs(opts)
+    settings = SampleSettings(
+        out_dir=opts.out_dir,
+        policy=opts.policy,
+        error_rate=opts.error_rate,
+        seed=opts.seed,
+        mode=opts.mode,
+        frame=opts.frame,
+        temperature=opts.temperature,
+        model=opts.model or "oracle",
+        task_timeout_s=opts.task_timeout_s,
+    )
+    echo(
+        f"rollout: {total} samples ({total - len(todo)} already done), {min(opts.parallel, max(1, len(todo)))} phones"
+    )
+    started = time.monotonic()
+    crashed = 0
+    if todo:
+        ctx = mp.get_context("spawn")
+        jobs, results = ctx.Queue(), ctx.Queue()
+        workers = min(opts.parallel, len(todo))
+        for job in todo:
+            jobs.put(job)
+        for _ in range(workers):
+            jobs.put(None)
+        procs = [
+            ctx.Process(target=_worker, args=(settings, opts.base_url, jobs, results), daemon=True)
+            for _ in range(workers)
+        ]
+        for p in procs:
+            p.start()
+        done = steps = 0
+        try:
+            while done < len(todo):
+                try:
+                    msg = results.get(timeout=5.0)
+                except Exception:
+                    if not any(p.is_alive() for p in procs):
+                        raise RuntimeError(
+                            "every rollout worker exited early; see the messages above"
+                        ) from None
+                    continue
+                done += 1
+                steps += int(msg.get("steps") or 0)
+                crashed += msg["status"] == "crashed"
+                el = time.monotonic() - started
+                eta = el / done * (len(todo) - done)
+                job = msg["job"]
+                echo(
+                    f"[{total - len(todo) + done}/{total}] {job.task}#{job.seed} s{job.sample_id} {msg['status']}"
+                    f" · {steps / el:.2f} steps/s · ETA {_fmt_s(eta)}"
+                    + (f" · {msg['reason']}" if msg.get("reason") else "")
+                )
+        finally:
+            for p in procs:
+                p.join(timeout=30)
+                if p.is_alive():
+                    p.kill()
+    if crashed:
+        echo(f"{crashed} samples crashed and stay pending; run the same command again to retry them")
+    summary = export(opts.out_dir, pass_k=pass_k)
+    summary["wall_seconds_this_session"] = round(time.monotonic() - started, 2)
+    return summary
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `mobile-agent rollout`")
