@@ -32,6 +32,7 @@ PASSTHROUGH = {
     "submit": "submit a task to a running API server (see `mobile-agent submit --help`)",
     "bench": "run the offline benchmark on virtual phones (see `mobile-agent bench --help`)",
     "demo": "a virtual phone and the oracle policy, end to end (see `mobile-agent demo --help`)",
+    "mcp": "serve a phone's tools and our agent over MCP (see `mobile-agent mcp --help`)",
 }
 
 SETUP_ERRORS = ("model_unavailable", "device_not_found", "config")
@@ -420,6 +421,7 @@ def _passthrough(command: str, argv: list[str]) -> int:
         "submit": ["mobile_agent.api.client", "mobile_agent.api.cli"],
         "bench": ["mobile_agent.bench.cli", "mobile_agent.bench.__main__"],
         "demo": ["mobile_agent.bench.cli", "mobile_agent.bench.demo"],
+        "mcp": ["mobile_agent.mcp.cli"],
     }[command]
     errors = []
     for name in candidates:
