@@ -20,10 +20,11 @@ from concurrent.futures import Executor
 
 from mobile_agent.sim.adb_reverse import ReverseTable, reverse_service
 from mobile_agent.sim.adb_server import AdbStream, Service
+from mobile_agent.sim.commands.registry import ShellResult
 from mobile_agent.sim.contract import PhoneModel
 from mobile_agent.sim.framebuffer import framebuffer_service
 from mobile_agent.sim.procs import process_table
-from mobile_agent.sim.shell import Shell, ShellResult
+from mobile_agent.sim.shell import Shell
 from mobile_agent.sim.sync import sync_service
 from mobile_agent.sim.u2rpc import U2Rpc, u2_service
 

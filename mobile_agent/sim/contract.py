@@ -7,7 +7,7 @@ implementation, and mypy checks that it conforms (`server.default_phone_factory`
 `threading.RLock`); gestures release it while they wait (see `gesture.py`).
 
 Process table, log buffer and reverse forwards are ADB-side state kept per phone (`procs.py`,
-`logbuf.py`, `adb_reverse.py`), not part of the model.
+`commands/logcat.py`, `adb_reverse.py`), not part of the model.
 """
 
 from __future__ import annotations

@@ -77,6 +77,13 @@ class VirtualFS:
             return FileEntry(b"", 0o040755, 0)
         return None
 
+    def entry(self, path: str) -> FileEntry:
+        """`stat` for a path that must exist (FSError when it does not)."""
+        st = self.stat(path)
+        if st is None:
+            raise FSError(f"{path}: No such file or directory")
+        return st
+
     def listdir(self, path: str) -> list[str]:
         p = normalize(path)
         if p in self.files:

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from mobile_agent.sim.commands.registry import Ctx, register
 from mobile_agent.sim.contract import PhoneModel
 from mobile_agent.sim.jobs import Writer
-from mobile_agent.sim.shell import Command, Ctx
 
-__all__ = ["LogBuffer", "log_buffer", "log_commands"]
+__all__ = ["LogBuffer", "log_buffer"]
 
 MAX_ENTRIES = 5000
 PRIORITIES = "VDIWEFS"
@@ -62,7 +62,7 @@ class LogBuffer:
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque(maxlen=MAX_ENTRIES)
         self._seq = 0
-        self._listeners: set[Callable[[], None]] = set()
+        self._listeners: set[Callable[[], object]] = set()
 
     def append(self, when: datetime, pid: int, prio: str, tag: str, msg: str) -> None:
         with self._lock:
@@ -81,7 +81,7 @@ class LogBuffer:
         with self._lock:
             return [e for e in self._entries if e.seq > seq]
 
-    def subscribe(self, notify: Callable[[], None]) -> Callable[[], None]:
+    def subscribe(self, notify: Callable[[], object]) -> Callable[[], None]:
         """Call `notify()` (from the appending thread) on each new entry; returns the unsubscriber."""
         with self._lock:
             self._listeners.add(notify)
@@ -314,6 +314,4 @@ def cmd_logcat(ctx: Ctx, args: list[str]) -> int:
     return 0
 
 
-def log_commands() -> dict[str, Command]:
-    """`log` and `logcat`."""
-    return {"log": cmd_log, "logcat": cmd_logcat}
+register({"log": cmd_log, "logcat": cmd_logcat})

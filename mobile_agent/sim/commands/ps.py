@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mobile_agent.sim.commands.registry import Ctx, register
 from mobile_agent.sim.procs import ADBD_PID, SIGNALS, Proc, process_table
-from mobile_agent.sim.shell import Command, Ctx
 
-__all__ = ["ps_commands"]
+__all__ = ["SH_PID"]
 
 SH_PID = 4242  # what `$$` expands to in the virtual shell
 PS_PID = 4243
@@ -271,6 +271,4 @@ def cmd_pkill(ctx: Ctx, args: list[str]) -> int:
     return 0 if found and ok else 1
 
 
-def ps_commands() -> dict[str, Command]:
-    """Name -> command for the process tools."""
-    return {"ps": cmd_ps, "pidof": cmd_pidof, "pgrep": cmd_pgrep, "pkill": cmd_pkill, "kill": cmd_kill}
+register({"ps": cmd_ps, "pidof": cmd_pidof, "pgrep": cmd_pgrep, "pkill": cmd_pkill, "kill": cmd_kill})
