@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served
-from vllm_support import MAX_PIXELS, PROFILE, REPO
+from vllm_support import MAX_PIXELS, PROFILE, REPO, Served
 
 
 async def _run(

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Served
-from vllm_support import MAX_PIXELS, PROFILE, in_ci, phone_screen
+from vllm_support import MAX_PIXELS, PROFILE, Served, in_ci, phone_screen
 
 from mobile_agent.coords import prepare_image
 from mobile_agent.llm.base import ImagePart, Message, TextPart

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Served
-from vllm_support import MAX_PIXELS, PROFILE, REPO, phone_screen
+from vllm_support import MAX_PIXELS, PROFILE, REPO, Served, phone_screen
 
 from mobile_agent.coords import prepare_image
 from mobile_agent.llm.base import ImagePart, Message, ModelResponseError, TextPart

@@ -7,9 +7,15 @@ CI=true, where a skip would hide that the real serving path stopped being tested
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,7 +25,9 @@ __all__ = [
     "MAX_PIXELS",
     "PROFILE",
     "REPO",
+    "Served",
     "in_ci",
+    "launched",
     "phone_screen",
     "require_vllm",
     "serving_env",
@@ -89,6 +97,66 @@ def phone_screen(seed: int = 0) -> Image.Image:
         d.rounded_rectangle((60, y, 1020, y + 220), 24, fill=((40 * i + seed) % 255, 120, 200 - 20 * i))
         d.line((100, y + 60, 700, y + 60), fill=(255, 255, 255), width=12)
     return img
+
+
+@dataclass
+class Served:
+    base_url: str
+    port: int
+    model_dir: Path
+    venv: Path
+    log: Path
+    start_s: float
+    pid: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def launched(
+    venv: Path, model_dir: Path, profile: str, log: Path, max_pixels: int = MAX_PIXELS
+) -> Iterator[Served]:
+    """`python -m serving launch --device cpu` on a free port until ready; stopped with SIGTERM.
+
+    On the way out the launcher must exit within 60 s of SIGTERM and the port must be free.
+    """
+    from serving.launcher import wait_until_ready
+
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "serving", "launch", "--profile", profile,
+        "--model-path", str(model_dir), "--port", str(port), "--max-pixels", str(max_pixels),
+        "--device", "cpu", "--dtype", "float32", "--cpu-kv-cache-gib", "1", "--ready-timeout", "240",
+    ]  # fmt: skip
+    t0 = time.monotonic()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=serving_env(venv), stdout=fh, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        try:
+            wait_until_ready(base, profile, timeout=240, interval=0.5, alive=lambda: proc.poll() is None)
+        except Exception as exc:
+            pytest.fail(f"vllm did not come up: {exc}\n{log.read_text()[-4000:]}", pytrace=False)
+        yield Served(base, port, model_dir, venv, log, time.monotonic() - t0, proc.pid)
+    finally:
+        t1 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail("the launcher did not stop within 60 s of SIGTERM", pytrace=False)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        print(
+            f"\nvllm (CPU, {profile}): ready in {t1 - t0:.1f} s... stopped in {time.monotonic() - t1:.1f} s",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover - a convenience: where would the tier look?
