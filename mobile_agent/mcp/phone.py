@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import io
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mobile_agent.actions import Action, ActionError, Click, Key, Open, Swipe, SystemButton, Type
+from mobile_agent.device.adb_screen import SCREENCAP_TIMEOUT_S
 from mobile_agent.device.base import AppNotFound, Device, DeviceDisconnected, DeviceError, DeviceNotFound
 from mobile_agent.device.connect import connect
 from mobile_agent.loop.actuation import DevicePoint, device_call
 
-__all__ = ["DEVICE_FIX", "PhoneLink"]
+__all__ = ["DEVICE_FIX", "PhoneLink", "png_size"]
 
 T = TypeVar("T")
 
@@ -30,7 +32,16 @@ DEVICE_FIX = (
     "phone with `mobile-agent sim`, then start the MCP server with --device SERIAL "
     "(e.g. --device 127.0.0.1:6555)."
 )
+_PNG = b"\x89PNG\r\n\x1a\n"
 _BUTTONS = {"back": "Back", "home": "Home", "menu": "Menu", "enter": "Enter"}
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's header, or None when `data` is not a PNG."""
+    if len(data) < 24 or not data.startswith(_PNG) or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return (width, height) if width and height else None
 
 
 class PhoneLink:
@@ -82,7 +93,20 @@ class PhoneLink:
         return await self.call(lambda d: d.size())
 
     async def screenshot_png(self) -> tuple[bytes, tuple[int, int]]:
-        """The screen as PNG bytes and its size in device pixels."""
+        """The screen as PNG bytes and its size in device pixels.
+
+        An adb device's `screencap -p` is already a PNG: passed on as it is (no decode and
+        re-encode, ~65 ms of a 1080x2400 screen); any other device's image is encoded here.
+        """
+
+        async def raw(device: Device) -> bytes:
+            shell_bytes = getattr(device, "shell_bytes", None)
+            return await shell_bytes("screencap -p", timeout_s=SCREENCAP_TIMEOUT_S) if shell_bytes else b""
+
+        data = await self.call(raw)
+        size = png_size(data)
+        if size is not None:
+            return data, size
         image = await self.call(lambda d: d.screenshot())
 
         def encode() -> bytes:
