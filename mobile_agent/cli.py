@@ -33,6 +33,8 @@ PASSTHROUGH = {
     "bench": "run the offline benchmark on virtual phones (see `mobile-agent bench --help`)",
     "demo": "a virtual phone and the oracle policy, end to end (see `mobile-agent demo --help`)",
     "mcp": "serve a phone's tools and our agent over MCP (see `mobile-agent mcp --help`)",
+    "rollout": "k samples per task on virtual phones -> a training dataset (see `mobile-agent rollout --help`)",
+    "eval-steps": "score a model step by step on a rollout dataset (see `mobile-agent eval-steps --help`)",
 }
 
 SETUP_ERRORS = ("model_unavailable", "device_not_found", "config")
@@ -422,6 +424,8 @@ def _passthrough(command: str, argv: list[str]) -> int:
         "bench": ["mobile_agent.bench.cli", "mobile_agent.bench.__main__"],
         "demo": ["mobile_agent.bench.cli", "mobile_agent.bench.demo"],
         "mcp": ["mobile_agent.mcp.cli"],
+        "rollout": ["mobile_agent.rollout.cli"],
+        "eval-steps": ["mobile_agent.rollout.eval_cli"],
     }[command]
     errors = []
     for name in candidates:
