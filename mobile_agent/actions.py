@@ -305,6 +305,8 @@ def parse_action(obj: Any) -> Action:
         raise ActionError("type needs the text to type in 'text'")
     if name in ("answer", "ask") and "text" not in data:
         raise ActionError(f"{name} needs its text in 'text'")
+    if name == "answer" and isinstance(data["text"], dict | list):  # structured data given inline
+        data["text"] = json.dumps(data["text"], ensure_ascii=False)
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as exc:

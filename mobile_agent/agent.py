@@ -22,6 +22,9 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from mobile_agent.bus import Bus, Event, EventType
 from mobile_agent.config import MODEL_ROLES, AgentConfig, ConfigError, load_config
@@ -30,10 +33,11 @@ from mobile_agent.device.connect import connect
 from mobile_agent.human import HumanChannel
 from mobile_agent.llm.base import ChatModel
 from mobile_agent.loop import Runner, RunResult
+from mobile_agent.output import OutputSchemaError, OutputSpec
 from mobile_agent.preflight import SetupError, SetupProblem, check_setup
 from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
 
-__all__ = ["Agent", "RunResult", "SetupError"]
+__all__ = ["Agent", "OutputSchemaError", "RunResult", "SetupError"]
 
 
 def build_models(config: AgentConfig, roles: tuple[str, ...]) -> dict[str, ChatModel]:
@@ -129,6 +133,7 @@ class Agent:
         cancel: asyncio.Event | None = None,
         knowledge: str = "",
         check_setup: bool = True,
+        output: type[BaseModel] | dict[str, Any] | OutputSpec | None = None,
     ) -> RunResult:
         """Run one task to its end and return how it ended.
 
@@ -140,6 +145,12 @@ class Agent:
 
         `out_dir` is the run directory itself (created); default `config.runs_dir/<new name>`.
         The bus is closed at the end, which ends its live streams.
+
+        `output` (a Pydantic model class or a JSON Schema dict) asks for a structured answer: the
+        answering role is shown the schema, its answer is validated (asked again with the errors,
+        `config.output_retries` times) and `result.output` holds the value (an instance of the
+        model when a model was given). A schema that is not valid JSON Schema raises
+        `OutputSchemaError` (a ValueError) before anything runs.
         """
         if not instruction or not instruction.strip():
             raise ValueError("the instruction is empty")
@@ -150,6 +161,7 @@ class Agent:
             raise ValueError(f"max_steps must be a whole number of at least 1, got {max_steps!r}")
         if max_seconds is not None and not max_seconds > 0:  # also NaN
             raise ValueError(f"max_seconds must be more than 0, got {max_seconds!r}")
+        spec = OutputSpec.of(output) if output is not None else None
         ready = await self._check_setup() if check_setup else None
         bus = bus if bus is not None else Bus()
         try:
@@ -166,6 +178,8 @@ class Agent:
         writer = TrajectoryWriter(
             run_dir, meta={"instruction": instruction, "mode": self.config.mode, "device": serial}
         )
+        if spec is not None:
+            writer.meta["output_schema"] = spec.schema
         unsubscribe = [bus.subscribe(writer)] + [bus.subscribe(cb) for cb in self._subscribers]
         owned_models: list[ChatModel] = []
         device: Device | None = None
@@ -193,7 +207,7 @@ class Agent:
                 result = RunResult("failed", f"device error: {exc}", error=kind, instruction=instruction)
                 return result
             assert device is not None
-            runner = Runner(device, models, self.config, bus, human=self.human, cancel=cancel)
+            runner = Runner(device, models, self.config, bus, human=self.human, cancel=cancel, output=spec)
             result = await runner.run(
                 instruction, knowledge=knowledge, max_steps=max_steps, max_seconds=max_seconds
             )

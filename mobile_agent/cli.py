@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sensitive steps (send, pay, delete, passwords): allow (default), confirm on the terminal, deny",
     )
     r.add_argument("--knowledge", default="", help="extra knowledge for the roles (text)")
+    r.add_argument(
+        "--output-schema",
+        metavar="FILE",
+        help="a JSON Schema file: the answer must be JSON matching it (`output` in the result)",
+    )
     r.add_argument("--quiet", "-q", action="store_true", help="no live progress, only the summary")
     r.add_argument(
         "--verbose", "-v", action="store_true", help="also print thoughts, notes and screen changes"
@@ -263,6 +268,18 @@ def _setup_message(exc: Any) -> str:
     return "\n".join(lines)
 
 
+def _output_schema(path: str | None) -> dict[str, Any] | None:
+    """`--output-schema FILE`, read and checked before anything runs (a bad one: exit 2)."""
+    if path is None:
+        return None
+    from mobile_agent.output import OutputSchemaError, load_schema_file
+
+    try:
+        return load_schema_file(path)
+    except OutputSchemaError as exc:
+        raise UsageError(f"--output-schema: {exc}") from None
+
+
 async def _run(args: argparse.Namespace) -> int:
     from mobile_agent.agent import Agent
     from mobile_agent.config import ConfigError, load_config
@@ -270,6 +287,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     if not args.instruction.strip():
         raise UsageError('the instruction is empty: say what to do, e.g. mobile-agent run "Turn on Wi-Fi"')
+    schema = _output_schema(args.output_schema)
     console = _console()
     try:
         config = load_config(
@@ -299,7 +317,7 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGINT, cancel.set)
         loop.add_signal_handler(signal.SIGTERM, cancel.set)
     try:
-        result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge)
+        result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge, output=schema)
     except SetupError as exc:  # checked before a run directory is made: every problem at once
         raise UsageError(_setup_message(exc)) from None
     except OSError as exc:  # device and model trouble end as a result; this is the run directory
@@ -315,6 +333,10 @@ async def _run(args: argparse.Namespace) -> int:
     )
     if result.answer is not None:
         console.print(f"[bold]Answer:[/] {escape(str(result.answer))}")
+    if result.output is not None:
+        console.print(
+            f"[bold]Output:[/] {escape(json.dumps(result.to_json()['output'], ensure_ascii=False))}"
+        )
     if result.run_dir is not None:
         console.print(f"Run directory: {escape(str(result.run_dir))}")
         console.print(f"Report: {escape(str(result.run_dir / 'report.html'))}")

@@ -129,6 +129,8 @@ class AgentConfig(BaseSettings):
     # blinking cursor (~0.017%), below one typed or deleted character (~0.04%).
     change_threshold: float = Field(default=0.0002, ge=0, le=1)
     worker_retries: int = Field(default=2, ge=0, le=10)
+    # answers that do not match a structured-output schema: asked again this many times
+    output_retries: int = Field(default=2, ge=0, le=10)
     manager_retries: int = Field(default=2, ge=0, le=10)
     loop_threshold: int = Field(default=3, ge=2)
     escalate_after_failures: int = Field(default=2, ge=1)

@@ -95,6 +95,7 @@ def write_result(
         "error": result.get("error"),
         "steps": result.get("steps", 0),
         "answer": result.get("answer"),
+        "output": result.get("output"),  # the validated structured answer, when one was asked for
         "claimed_success": bool(result.get("claimed_success", False)),
         "verified": result.get("verified"),
         "timings": result.get("timings", {}),

@@ -33,6 +33,7 @@ class RunResult:
     error: str | None = None  # a short kind: model_unavailable, device_disconnected, step_budget...
     instruction: str = ""
     mode: str = "multi"
+    output: Any = None  # the validated structured answer (a model instance when one was given)
 
     @property
     def ok(self) -> bool:
@@ -51,6 +52,9 @@ class RunResult:
             "usage": self.usage,
             "instruction": self.instruction,
             "mode": self.mode,
+            "output": self.output.model_dump(mode="json")
+            if hasattr(self.output, "model_dump")
+            else self.output,
         }
 
 

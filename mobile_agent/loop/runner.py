@@ -34,6 +34,7 @@ from mobile_agent.loop.models import ModelCalls
 from mobile_agent.loop.observe import Observer, Screen, screen_difference
 from mobile_agent.loop.result import End, Meter, RunResult, Stop, error_kind
 from mobile_agent.loop.roles import Roles
+from mobile_agent.output import OutputSpec
 from mobile_agent.roles.parsing import NotetakerResult, ReflectorResult
 
 __all__ = ["Runner"]
@@ -51,6 +52,7 @@ class Runner:
         *,
         human: HumanChannel | None = None,
         cancel: asyncio.Event | None = None,
+        output: OutputSpec | None = None,
     ) -> None:
         self.device = device
         self.models = models
@@ -65,7 +67,8 @@ class Runner:
         self.calls = ModelCalls(models, bus, self.meter, image_factor=config.image_factor)
         self.approval = Approval(config, bus, self.observe, human)
         self.policy = self.approval.policy
-        self.roles = Roles(config, bus, self.calls, self.approval)
+        self.output = output
+        self.roles = Roles(config, bus, self.calls, self.approval, output)
         self.loop_guard = LoopGuard(config, bus)
         self._started = 0.0
         self.result: RunResult | None = None
@@ -139,6 +142,14 @@ class Runner:
     def _finish(self, end: End) -> RunResult:
         state = self.bus.state
         answer = state.answer
+        output = self.roles.output_value
+        if self.output is not None and end.status == "succeeded" and output is None:
+            end = End(
+                "failed",
+                f"{end.reason}, but without the structured answer the output schema asks for",
+                "no_output",
+                claimed=end.claimed,
+            )
         timings = self.meter.totals.as_dict(time.perf_counter() - self._started)
         usage = self.calls.summary()
         result = RunResult(
@@ -152,6 +163,7 @@ class Runner:
             error=end.error,
             instruction=state.instruction,
             mode=self.config.mode,
+            output=output,
         )
         self.result = result
         if not self.bus.closed:
@@ -162,6 +174,7 @@ class Runner:
                     "reason": end.reason,
                     "error": end.error,
                     "answer": answer,
+                    "output": result.to_json()["output"],
                     "steps": self.steps,
                     "claimed_success": end.claimed,
                     "timings": {k: v for k, v in timings.items() if k != "steps"},
@@ -247,7 +260,8 @@ class Runner:
             self.observe.publish(step, "before", screen)
             if cfg.mode == "multi":
                 await self.roles.plan(step, screen)
-                if self.bus.state.finished:
+                # with an output schema the Worker still owes the structured answer
+                if self.bus.state.finished and (self.output is None or self.roles.output_value is not None):
                     self._end_step(step, "finished", None, None)
                     return End("succeeded", "the Manager marked the task finished", claimed=True)
             proposal = await self.roles.propose(step, screen)

@@ -166,9 +166,9 @@ def history_section(state: MemoryState) -> str:
 
 
 def build_messages(
-    state: MemoryState, screenshot: Image.Image, frame: Frame, *, retry_note: str = ""
+    state: MemoryState, screenshot: Image.Image, frame: Frame, *, retry_note: str = "", output: str = ""
 ) -> list[Message]:
-    """Messages for one end-to-end call in GUI-Owl-1.5's format."""
+    """Messages for one end-to-end call in GUI-Owl-1.5's format; `output`: the answer's format."""
     system = common.render("owl15_system", tools=tools_text(frame))
     knowledge = f" ({state.knowledge.strip()})" if state.knowledge.strip() else ""
     human = ""
@@ -182,6 +182,7 @@ def build_messages(
         history=history_section(state),
         human=human,
         retry=retry,
+        output=f"\n{output}" if output else "",
     )
     return common.messages(system, user, [screenshot])
 

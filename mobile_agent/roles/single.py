@@ -104,9 +104,9 @@ def history_section(state: MemoryState) -> str:
 
 
 def build_messages(
-    state: MemoryState, screenshot: Image.Image, frame: Frame, *, retry_note: str = ""
+    state: MemoryState, screenshot: Image.Image, frame: Frame, *, retry_note: str = "", output: str = ""
 ) -> list[Message]:
-    """Messages for one end-to-end call."""
+    """Messages for one end-to-end call; `output` is the required answer format, if any."""
     system = common.render("single_system", tools=json.dumps(tool_schema(frame), ensure_ascii=False))
     retry = f"Your previous answer could not be used: {retry_note}\n" if retry_note else ""
     human = common.human_section(state)
@@ -117,6 +117,7 @@ def build_messages(
         history=history_section(state),
         human=human,
         retry=retry,
+        output=output,
     )
     return common.messages(system, user, [screenshot])
 

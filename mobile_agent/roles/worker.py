@@ -21,6 +21,7 @@ def build_messages(
     retry_note: str = "",
     history_len: int = 5,
     prompt_format: str = "gui-owl",
+    output: str = "",
 ) -> list[Message]:
     """Messages for one Worker call; `frame` is the exact frame of `screenshot` as sent.
 
@@ -38,6 +39,7 @@ def build_messages(
         history=common.history_text(state, history_len),
         human=common.human_section(state),
         retry=common.retry_section(retry_note),
+        output=output,
         frame=frame.describe(),
     )
     return common.messages(system, user, [screenshot])

@@ -1,0 +1,178 @@
+"""Structured answers: the typed data a run must answer with (a Pydantic model or a JSON Schema).
+
+`Agent.run(..., output=Model)`, `mobile-agent run --output-schema FILE` and the API's
+`output_schema` all become an `OutputSpec`. The role that answers (the Worker, or the single
+mode) is shown the schema; its `answer` text is read as JSON (code fences and prose around the
+object tolerated) and validated; an invalid one is sent back with the validation errors, a bounded
+number of times. A schema that is not a valid JSON Schema is refused before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+__all__ = ["OutputInvalid", "OutputSchemaError", "OutputSpec", "load_schema_file", "read_json_value"]
+
+MAX_SCHEMA_CHARS = 20_000  # the schema goes into every answering prompt
+_MAX_ERRORS = 5
+
+
+class OutputSchemaError(ValueError):
+    """The schema itself is unusable (not JSON, not a JSON Schema, too big)."""
+
+
+class OutputInvalid(ValueError):
+    """An answer that does not match the schema; the message is shown to the model."""
+
+
+def _check_schema(schema: Any) -> type[Any]:
+    """The jsonschema validator class for `schema`, or `OutputSchemaError` saying what is wrong."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
+    if not isinstance(schema, dict):
+        raise OutputSchemaError(f"the output schema must be a JSON object, got {type(schema).__name__}")
+    if not schema:
+        raise OutputSchemaError("the output schema is empty: say what the answer must look like")
+    size = len(json.dumps(schema, ensure_ascii=False))
+    if size > MAX_SCHEMA_CHARS:
+        raise OutputSchemaError(f"the output schema is {size} characters; the limit is {MAX_SCHEMA_CHARS}")
+    try:
+        cls: type[Any] = validator_for(schema, default=Draft202012Validator)
+        cls.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "(top level)"
+        raise OutputSchemaError(f"not a valid JSON Schema at {where}: {exc.message[:300]}") from None
+    return cls
+
+
+def read_json_value(text: str) -> Any:
+    """The JSON value in an answer: the whole text, a fenced block, or the first object or array."""
+    from mobile_agent.roles.parsing import find_json_object, loads_lenient
+
+    body = "\n".join(
+        line for line in text.strip().splitlines() if not line.strip().startswith(("```", "~~~"))
+    )
+    body = body.strip()
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        pass
+    starts = [i for i in (body.find("{"), body.find("[")) if i != -1]
+    if not starts:
+        raise OutputInvalid("the answer holds no JSON value")
+    start = min(starts)
+    candidate = find_json_object(body) if body[start] == "{" else _array_at(body, start)
+    if candidate is None:
+        raise OutputInvalid("the answer's JSON is cut off (unbalanced brackets)")
+    try:
+        return loads_lenient(candidate)
+    except ValueError as exc:
+        raise OutputInvalid(f"the answer is {exc}") from None
+
+
+def _array_at(text: str, start: int) -> str | None:
+    depth, quote, escape = 0, "", False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == quote:
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return text[start : i + 1]
+    return None
+
+
+def _where(path: Any) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else "(top level)"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """The schema an answer must match, and the Pydantic model to build when one was given."""
+
+    schema: dict[str, Any]
+    model: type[BaseModel] | None = None
+
+    @classmethod
+    def of(cls, output: Any) -> OutputSpec:
+        """From a Pydantic model class, a JSON Schema dict, or an `OutputSpec`."""
+        if isinstance(output, OutputSpec):
+            return output
+        if isinstance(output, type) and issubclass(output, BaseModel):
+            schema = output.model_json_schema()
+            _check_schema(schema)
+            return cls(schema=schema, model=output)
+        if isinstance(output, BaseModel):
+            raise OutputSchemaError("output takes the model class, not an instance of it")
+        _check_schema(output)
+        return cls(schema=dict(output))
+
+    def prompt(self) -> str:
+        """The section that tells the answering role the required shape."""
+        schema = json.dumps(self.schema, ensure_ascii=False)
+        return (
+            "### Required answer format\n"
+            'The user wants the answer as data. When you answer (action "answer"), its "text" must be '
+            f"only a JSON value that matches this JSON Schema, nothing else:\n{schema}\n"
+        )
+
+    def validate(self, text: str) -> Any:
+        """The validated value of an answer (the model's instance when there is a model), or
+        `OutputInvalid` listing what is wrong."""
+        value = read_json_value(text)
+        if self.model is not None:
+            try:
+                return self.model.model_validate(value)
+            except ValidationError as exc:
+                errors = exc.errors()
+                shown = "; ".join(f"at {_where(e['loc'])}: {e['msg']}" for e in errors[:_MAX_ERRORS])
+                more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
+                raise OutputInvalid(f"{shown}{more}") from None
+        validator = _check_schema(self.schema)(self.schema)
+        found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        if found:
+            shown = "; ".join(f"at {_where(e.absolute_path)}: {e.message[:200]}" for e in found[:_MAX_ERRORS])
+            more = f" (and {len(found) - _MAX_ERRORS} more)" if len(found) > _MAX_ERRORS else ""
+            raise OutputInvalid(f"{shown}{more}")
+        return value
+
+    @staticmethod
+    def to_json(value: Any) -> Any:
+        """A validated value as JSON data (a model instance dumped)."""
+        return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+def load_schema_file(path: str | Path) -> dict[str, Any]:
+    """A JSON Schema read from a file and checked; `OutputSchemaError` says what is wrong."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OutputSchemaError(f"cannot read the output schema {p}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise OutputSchemaError(f"the output schema {p} is not UTF-8 text") from None
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OutputSchemaError(f"the output schema {p} is not JSON: {exc}") from None
+    _check_schema(schema)
+    return dict(schema)
