@@ -17,13 +17,14 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from PIL import Image
 
 MOBILE_AGENT = str(Path(sys.executable).with_name("mobile-agent"))
@@ -47,12 +48,21 @@ async def stdio_session(*args: str, **settings: str) -> AsyncIterator[ClientSess
 
 
 @contextlib.asynccontextmanager
-async def http_session(*args: str, **settings: str) -> AsyncIterator[ClientSession]:
-    """An initialised client session with `mobile-agent mcp --transport http --port 0 ARGS`."""
+async def http_session(
+    *args: str, headers: dict[str, str] | None = None, **settings: str
+) -> AsyncIterator[ClientSession]:
+    """An initialised client session with `mobile-agent mcp --transport http --port 0 ARGS`;
+    `session.url` is the server's endpoint."""
     proc = _spawn(["mcp", "--transport", "http", "--port", "0", *args], server_env(**settings))
     try:
         url = await asyncio.wait_for(asyncio.to_thread(_read_url, proc), 60)
-        async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
+        client = create_mcp_http_client(headers=headers)
+        async with (
+            client,
+            streamable_http_client(url, http_client=client) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            session.url = url  # type: ignore[attr-defined]
             await session.initialize()
             yield session
     finally:
@@ -156,3 +166,10 @@ async def find(session: ClientSession, predicate: Any, timeout_s: float = 10.0) 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"no matching element on screen:\n{text_of(result)}")
         await asyncio.sleep(0.2)
+
+
+SESSIONS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[ClientSession]]] = {
+    "stdio": stdio_session,
+    "http": http_session,
+}
+"""The client session of each transport, by name (for parametrised tests)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import adbutils
 import pytest
-from mcp_support import find, http_session, json_of, png_of, stdio_session, text_of
+from mcp_support import SESSIONS, find, json_of, png_of, stdio_session, text_of
 
 from mobile_agent.device.app_names import parse_focus
 
@@ -25,7 +25,6 @@ CONTRACT = {
     "task_status",
     "cancel_task",
 }
-SESSIONS = {"stdio": stdio_session, "http": http_session}
 
 
 def focused_app(serial: str) -> str | None:

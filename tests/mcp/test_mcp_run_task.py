@@ -16,14 +16,12 @@ from typing import Any
 
 import pytest
 from mcp.shared.exceptions import MCPError
-from mcp_support import http_session, is_file, json_of, listing, stdio_session, text_of
+from mcp_support import SESSIONS, is_file, json_of, listing, stdio_session, text_of
 
 from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Task
 from mobile_agent.bench.oracle import OracleServer
 from mobile_agent.bench.tasks import get_task
-
-SESSIONS = {"stdio": stdio_session, "http": http_session}
 
 
 @pytest.fixture
