@@ -7,10 +7,13 @@ snapshot is a deepcopy. `build(screen)` turns the top screen into a fresh View t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from mobile_agent.sim import fonts
+from mobile_agent.sim.fs import VirtualFS
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import (
     Button,
     EditText,
@@ -25,26 +28,80 @@ from mobile_agent.sim.ui import (
     View,
 )
 
-if TYPE_CHECKING:
-    from mobile_agent.sim.phone import VirtualPhone
-
 Screen = dict[str, Any]
 
 APPBAR_H = 168
 ROW_H = 176
 
 
+class AppHost(Protocol):
+    """What an app may use of the phone it runs on (`VirtualPhone` is the one implementation)."""
+
+    apps: dict[str, App]
+    tables: dict[str, list[dict[str, Any]]]
+    threads: dict[str, int]  # SMS address -> thread id
+    settings: dict[str, dict[str, str]]
+    props: dict[str, str]
+    fs: VirtualFS
+    clock: int
+    battery: int
+    toast: str
+    top: str  # "home" | "recents" | package
+    tasks: dict[str, list[Screen]]
+    recents: list[str]
+    launcher: Screen
+    shade: Screen | None
+
+    @property
+    def dark(self) -> bool: ...
+    def now(self) -> dt.datetime: ...
+    def now_ms(self) -> int: ...
+    def setting_on(self, namespace: str, key: str) -> bool: ...
+    def set_toggle(self, key: str, on: bool) -> None: ...
+    def open_app(self, package: str, screen: Screen | None = None) -> None: ...
+    def push_screen(self, package: str, screen: Screen) -> None: ...
+    def pop_screen(self, package: str) -> None: ...
+    def back(self) -> None: ...
+    def recent_apps(self) -> list[str]: ...
+    def thumbnail(self, package: str, width: int) -> Any: ...
+    def insert_row(self, table: str, values: dict[str, Any], type_: int | None = None) -> dict[str, Any]: ...
+    def thread_id(self, address: str) -> int: ...
+    def contact_for(self, address: str) -> dict[str, Any] | None: ...
+
+
 class App:
+    """One app: what it declares (package, activity, label, icon, content providers) and how it
+    draws and reacts. A new app is one module with a subclass and one line in `apps/__init__.py`."""
+
     package = ""
     label = ""
     activity = ""
     icon = "apps"
     color: tuple[int, int, int] = (90, 90, 90)
     # extra activities that `am start -n` may name -> the screen they open
-    activities: dict[str, str] = {}
+    activities: ClassVar[dict[str, str]] = {}
+    # the content providers whose rows this app owns (URIs, columns; see providers.py)
+    providers: ClassVar[tuple[Provider, ...]] = ()
 
-    def __init__(self, phone: VirtualPhone) -> None:
+    def __init__(self, phone: AppHost) -> None:
         self.phone = phone
+
+    # ---- content provider hooks
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        """A row for `content insert` (or the app itself) with Android's defaults, without `_id`."""
+        raise KeyError(table)
+
+    def row_updated(self, table: str, row: dict[str, Any], values: dict[str, str]) -> None:
+        """`content update` changed `row` (derived columns follow here)."""
+
+    def rows_deleted(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """`content delete` removed `rows` (files they name go here)."""
+
+    def clear_data(self) -> None:
+        """`pm clear`: the app's own rows are gone."""
+        for provider in self.providers:
+            if provider.cleared_by_pm_clear:
+                self.phone.tables[provider.table] = []
 
     # ---- hooks an app overrides
     def root(self) -> Screen:

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
+from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import event_row
 from mobile_agent.sim.ui import Button, Divider, LinearLayout, Spacer, TextView, View
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -26,6 +28,26 @@ class CalendarApp(App):
     activity = "com.android.calendar.AllInOneActivity"
     icon = "calendar"
     color = (15, 157, 88)
+    providers = (
+        Provider(
+            table="events",
+            uris={"content://com.android.calendar/events": None},
+            columns=("_id", "title", "dtstart", "dtend", "date", "time"),
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        date = str(values.get("date", self.phone.now().date().isoformat()))
+        time = str(values.get("time", "09:00"))
+        row = event_row(0, str(values.get("title", "")), date, time)
+        del row["_id"]
+        return row
+
+    def row_updated(self, table: str, row: dict[str, Any], values: dict[str, str]) -> None:
+        if "date" in values or "time" in values:  # dtstart/dtend follow the date and time
+            fresh = event_row(row["_id"], row["title"], row["date"], row["time"])
+            row.update(dtstart=fresh["dtstart"], dtend=fresh["dtend"])
+
     activities = {"com.android.calendar.event.EditEventActivity": "edit"}
 
     def screen_activity(self, s: Screen) -> str:

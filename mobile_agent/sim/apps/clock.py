@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import Button, LinearLayout, Spacer, Switch, TextView, View
 
 
@@ -14,6 +15,22 @@ class ClockApp(App):
     activity = "com.android.deskclock.DeskClock"
     icon = "alarm"
     color = (63, 81, 181)
+    providers = (
+        Provider(
+            table="alarms",
+            uris={"content://com.android.deskclock/alarms": None},
+            columns=("_id", "hour", "minutes", "enabled", "label"),
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        return {
+            "hour": int(values.get("hour", 0)),
+            "minutes": int(values.get("minutes", 0)),
+            "enabled": int(values.get("enabled", 1)),
+            "label": str(values.get("label", "")),
+        }
+
     activities = {"com.android.deskclock.AlarmClock": "main"}
 
     def alarm(self, aid: Any) -> dict[str, Any] | None:

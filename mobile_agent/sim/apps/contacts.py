@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen, new_screen
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import Button, Divider, ImageView, LinearLayout, Spacer, TextView, View
 
 MESSAGING = "com.android.messaging"
@@ -16,6 +17,26 @@ class ContactsApp(App):
     activity = "com.android.contacts.activities.PeopleActivity"
     icon = "person"
     color = (66, 133, 244)
+    providers = (
+        Provider(
+            table="contacts",
+            uris={
+                "content://com.android.contacts/contacts": None,
+                "content://com.android.contacts/data/phones": None,
+                "content://contacts/phones": None,
+                "content://contacts/people": None,
+            },
+            columns=("_id", "display_name", "number", "email"),
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        return {
+            "display_name": str(values.get("display_name", values.get("name", ""))),
+            "number": str(values.get("number", values.get("phone", ""))),
+            "email": str(values.get("email", "")),
+        }
+
     activities = {
         "com.android.contacts.activities.ContactEditorActivity": "edit",
         "com.android.contacts.activities.ContactSelectionActivity": "main",

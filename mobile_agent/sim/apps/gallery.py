@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import FrameLayout, GridView, ImageView, LinearLayout, Spacer, TextView, View
 
 
@@ -15,6 +16,29 @@ class GalleryApp(App):
     activity = "com.android.gallery3d.app.GalleryActivity"
     icon = "gallery"
     color = (219, 68, 55)
+    providers = (
+        Provider(
+            table="images",
+            uris={"content://media/external/images/media": None},
+            columns=("_id", "_display_name", "_data", "date_added", "favorite"),
+            cleared_by_pm_clear=False,  # the media store, not the gallery's own data
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        name = str(values.get("_display_name", f"IMG_{self.phone.clock}.jpg"))
+        return {
+            "_display_name": name,
+            "_data": str(values.get("_data", f"/sdcard/Pictures/{name}")),
+            "date_added": int(values.get("date_added", self.phone.clock)),
+            "favorite": int(values.get("favorite", 0)),
+            "spec": {"kind": "stripes", "bg": [200, 200, 200], "fg": [120, 120, 220], "fg2": [220, 120, 120]},
+        }
+
+    def rows_deleted(self, table: str, rows: list[dict[str, Any]]) -> None:
+        for r in rows:  # the media store deletes the file with the row
+            if self.phone.fs.exists(r["_data"]):
+                self.phone.fs.remove(r["_data"])
 
     def image(self, iid: Any) -> dict[str, Any] | None:
         return next((i for i in self.table("images") if i["_id"] == iid), None)

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen, new_screen
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import ImageView, LinearLayout, TextView, View
 
 NUMBER_RE = re.compile(r"^\+?[\d\s\-().]{3,}$")
@@ -22,6 +23,31 @@ class MessagesApp(App):
     activity = "com.android.messaging.ui.conversationlist.ConversationListActivity"
     icon = "message"
     color = (26, 115, 232)
+    providers = (
+        Provider(
+            table="sms",
+            uris={"content://sms": None, "content://sms/inbox": 1, "content://sms/sent": 2},
+            columns=("_id", "thread_id", "address", "date", "read", "type", "body"),
+            newest_first=("date", "_id"),
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        addr = str(values.get("address", ""))
+        typ = int(values.get("type", type_ or 1))
+        return {
+            "thread_id": self.phone.thread_id(addr),
+            "address": addr,
+            "date": int(values.get("date", self.phone.now_ms())),
+            "read": int(values.get("read", 1 if typ == 2 else 0)),
+            "type": typ,
+            "body": str(values.get("body", "")),
+        }
+
+    def clear_data(self) -> None:
+        super().clear_data()
+        self.phone.threads = {}
+
     activities = {
         "com.android.messaging.ui.conversation.ConversationActivity": "new",
         "com.android.messaging.ui.ConversationListActivity": "main",

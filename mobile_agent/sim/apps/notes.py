@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
+from mobile_agent.sim.providers import Provider
 from mobile_agent.sim.ui import Button, TextView, View
 
 
@@ -17,6 +18,21 @@ class NotesApp(App):
     activity = "org.mobileagent.notes.MainActivity"
     icon = "note"
     color = (244, 180, 0)
+    providers = (
+        Provider(
+            table="notes",
+            uris={"content://org.mobileagent.notes/notes": None},
+            columns=("_id", "title", "body", "modified"),
+        ),
+    )
+
+    def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
+        return {
+            "title": str(values.get("title", "")),
+            "body": str(values.get("body", "")),
+            "modified": int(values.get("modified", self.phone.now_ms())),
+        }
+
     activities = {"org.mobileagent.notes.EditActivity": "edit"}
 
     def screen_activity(self, s: Screen) -> str:

@@ -6,13 +6,8 @@ Back, Home or a swipe up closes it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from mobile_agent.sim.apps.base import Screen, new_screen
+from mobile_agent.sim.apps.base import AppHost, Screen, new_screen
 from mobile_agent.sim.ui import ImageView, LinearLayout, RecyclerView, SeekBar, Spacer, TextView, View
-
-if TYPE_CHECKING:
-    from mobile_agent.sim.phone import VirtualPhone
 
 PACKAGE = "com.android.systemui"
 
@@ -21,7 +16,7 @@ def _rid(name: str) -> str:
     return f"{PACKAGE}:id/{name}"
 
 
-def build_shade(phone: VirtualPhone, s: Screen) -> View:
+def build_shade(phone: AppHost, s: Screen) -> View:
     g = phone.settings["global"]
 
     def tile(label: str, icon: str, on: bool, toggle: object) -> View:
@@ -135,7 +130,7 @@ def build_shade(phone: VirtualPhone, s: Screen) -> View:
     )
 
 
-def _open_thread(phone: VirtualPhone, address: str) -> None:
+def _open_thread(phone: AppHost, address: str) -> None:
     phone.shade = None
     for m in phone.tables["sms"]:
         if m["type"] == 1 and phone.thread_id(m["address"]) == phone.thread_id(address):

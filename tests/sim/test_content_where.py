@@ -1,0 +1,55 @@
+"""`content query|update|delete --where` over real adb: one query engine (mobile_agent/sim/where.py)
+with SQLite's semantics for the phone and the `content` command alike (AND binds tighter than OR,
+AND/OR inside quotes are text, a clause SQLite would refuse is an error that changes nothing)."""
+
+from __future__ import annotations
+
+import adbutils
+
+CONTACTS = "content://com.android.contacts/contacts"
+
+
+def sh(device: adbutils.AdbDevice, cmd: str) -> tuple[int, str, str]:
+    r = device.shell2(cmd, v2=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+def ids(out: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in out.splitlines() if line.startswith("Row: ")]
+
+
+def test_or_and_precedence_as_in_sqlite(device: adbutils.AdbDevice) -> None:
+    query = f"content query --uri {CONTACTS} --projection _id --where"
+    assert sorted(ids(sh(device, f'{query} "_id=1 OR _id=2"')[1])) == ["1", "2"]
+    assert ids(sh(device, f'{query} "_id=1 OR _id=2 AND _id=3"')[1]) == ["1"]
+    assert sorted(ids(sh(device, f'{query} "_id>=2 AND _id<=3 OR _id=1"')[1])) == ["1", "2", "3"]
+
+
+def test_and_or_inside_quotes_are_text(device: adbutils.AdbDevice) -> None:
+    name = "Tom AND Jerry OR Spike"
+    sh(device, f"content insert --uri {CONTACTS} --bind \"display_name:s:{name}\" --bind number:s:5550100")
+    code, out, _ = sh(
+        device, f"content query --uri {CONTACTS} --projection display_name --where \"display_name='{name}'\""
+    )
+    assert (code, out) == (0, f"Row: 0 display_name={name}\n")
+
+
+def test_update_and_delete_take_or(device: adbutils.AdbDevice) -> None:
+    sh(device, f"content insert --uri {CONTACTS} --bind display_name:s:Zed1 --bind number:s:1")
+    sh(device, f"content insert --uri {CONTACTS} --bind display_name:s:Zed2 --bind number:s:2")
+    where = "display_name='Zed1' OR display_name='Zed2'"
+    assert sh(device, f'content update --uri {CONTACTS} --bind email:s:z@x.org --where "{where}"')[0] == 0
+    out = sh(device, f"content query --uri {CONTACTS} --projection email --where \"email='z@x.org'\"")[1]
+    assert len(ids(out)) == 2
+    assert sh(device, f'content delete --uri {CONTACTS} --where "{where}"')[0] == 0
+    out = sh(device, f'content query --uri {CONTACTS} --where "{where}"')[1]
+    assert out == "No result found.\n"
+
+
+def test_bad_clause_is_an_error_and_deletes_nothing(device: adbutils.AdbDevice) -> None:
+    before = sh(device, f"content query --uri {CONTACTS}")[1]
+    code, _, err = sh(device, f'content delete --uri {CONTACTS} --where "_id=1 OR ="')
+    assert code == 1 and 'SQLiteException: near "=": syntax error' in err
+    code, _, err = sh(device, f'content delete --uri {CONTACTS} --where "colour=1"')
+    assert code == 1 and "SQLiteException: no such column: colour" in err
+    assert sh(device, f"content query --uri {CONTACTS}")[1] == before
