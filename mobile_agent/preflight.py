@@ -2,7 +2,7 @@
 
 A run that cannot start (no phone, no model server) should not leave a run directory behind, and
 the user should learn about all of its set-up problems in one go rather than one per attempt.
-The endpoint probe is the one `mobile-agent doctor` uses (`serving.launcher.acheck_endpoint`),
+The endpoint probe is the one `mobile-agent doctor` uses (`mobile_agent.llm.probe.acheck_endpoint`),
 stopped before it would spend a completion on the model.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from mobile_agent.config import AgentConfig
 from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
 from mobile_agent.device.connect import connect
+from mobile_agent.llm.probe import acheck_endpoint
 
 __all__ = ["SetupError", "SetupProblem", "check_setup", "endpoints_to_probe"]
 
@@ -56,10 +57,6 @@ def endpoints_to_probe(config: AgentConfig, roles: tuple[str, ...]) -> list[tupl
 
 
 async def _probe(base_url: str, model: str, api_key: str | None) -> SetupProblem | None:
-    try:
-        from serving.launcher import acheck_endpoint
-    except ImportError:  # pragma: no cover - serving ships with the package
-        return None
     status = await acheck_endpoint(base_url, model, api_key=api_key, timeout=PROBE_TIMEOUT_S, chat=False)
     if status.reachable:
         return None  # a model the server does not list is the run's first call to report

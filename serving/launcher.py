@@ -7,7 +7,6 @@ answers, the model is listed, and a one-token chat completion comes back.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shlex
@@ -17,10 +16,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
+# The readiness probe lives in the framework (one probe for doctor, preflight, /healthz and here).
+from mobile_agent.llm.probe import EndpointStatus as EndpointStatus
+from mobile_agent.llm.probe import acheck_endpoint as acheck_endpoint
+from mobile_agent.llm.probe import auth_headers as _headers
+from mobile_agent.llm.probe import check_endpoint as check_endpoint
+from mobile_agent.llm.probe import models_from as _models_from
+from mobile_agent.llm.probe import root_url as _root_url
+from mobile_agent.llm.probe import v1_url as _v1_url
 from serving.planner import ParallelPlan
 from serving.process import STOP_GRACE_S, ServerStopped, start_group, stop_group
 from serving.profiles import ModelProfile, get_profile
@@ -172,120 +179,6 @@ def client_command(profile: ModelProfile, base_url: str) -> str:
     if profile.max_pixels != get_profile(profile.name).max_pixels:
         cmd = f"MOBILE_AGENT_MAX_PIXELS={profile.max_pixels} {cmd}"
     return cmd
-
-
-def _root_url(base_url: str) -> str:
-    base = base_url.rstrip("/")
-    return base[: -len("/v1")] if base.endswith("/v1") else base
-
-
-def _v1_url(base_url: str) -> str:
-    base = base_url.rstrip("/")
-    return base if base.endswith("/v1") else base + "/v1"
-
-
-@dataclass
-class EndpointStatus:
-    """What a probe of an OpenAI-compatible model server found."""
-
-    base_url: str
-    model: str
-    reachable: bool = False
-    models: list[str] = field(default_factory=list)
-    model_listed: bool = False
-    answered: bool = False
-    reply: str = ""
-    latency_s: float = 0.0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reachable and self.model_listed and self.answered
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"{self.model} at {self.base_url} answers ({self.latency_s:.2f} s)"
-        return f"{self.model} at {self.base_url}: {self.error or 'not ready'}"
-
-
-def _chat_body(model: str) -> dict[str, object]:
-    return {
-        "model": model,
-        "messages": [{"role": "user", "content": "Reply with the single word OK."}],
-        "max_tokens": 4,
-        "temperature": 0.0,
-    }
-
-
-def _models_from(resp: httpx.Response) -> list[str]:
-    data = resp.json().get("data", [])
-    return [m.get("id", "") for m in data if isinstance(m, dict)]
-
-
-def _reply_from(resp: httpx.Response) -> str:
-    choice = resp.json()["choices"][0]
-    return str((choice.get("message") or {}).get("content") or choice.get("text") or "")
-
-
-def _headers(api_key: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
-
-
-def check_endpoint(
-    base_url: str, model: str, api_key: str | None = None, timeout: float = 5
-) -> EndpointStatus:
-    """Probe a server: reachable, `model` listed by /v1/models, a tiny chat completion answered.
-
-    Never raises for server-side problems; the status says what failed. Blocking: inside an event
-    loop, await `acheck_endpoint` instead.
-    """
-    return asyncio.run(acheck_endpoint(base_url, model, api_key, timeout))
-
-
-async def acheck_endpoint(
-    base_url: str,
-    model: str,
-    api_key: str | None = None,
-    timeout: float = 5,  # noqa: ASYNC109 - the same signature as check_endpoint
-    *,
-    chat: bool = True,
-) -> EndpointStatus:
-    """Probe a server (see `check_endpoint`) without blocking the event loop.
-
-    `chat=False` stops after GET /v1/models (reachable, models listed): a check before every run
-    must not spend a completion on the model (`answered` stays False then).
-    """
-    status = EndpointStatus(base_url=_v1_url(base_url), model=model)
-    v1 = status.base_url
-    try:
-        async with httpx.AsyncClient(timeout=timeout, headers=_headers(api_key)) as client:
-            resp = await client.get(f"{v1}/models")
-            status.reachable = True
-            if resp.status_code != 200:
-                status.error = f"GET /v1/models answered {resp.status_code}: {resp.text[:200]}"
-                return status
-            status.models = _models_from(resp)
-            status.model_listed = model in status.models
-            if not status.model_listed:
-                status.error = f"model {model!r} is not served; the server lists {status.models}"
-                return status
-            if not chat:
-                return status
-            t0 = time.perf_counter()
-            resp = await client.post(f"{v1}/chat/completions", json=_chat_body(model))
-            status.latency_s = time.perf_counter() - t0
-            if resp.status_code != 200:
-                status.error = f"chat completion answered {resp.status_code}: {resp.text[:200]}"
-                return status
-            status.reply = _reply_from(resp)
-            status.answered = True
-    except httpx.TimeoutException:
-        status.error = f"no answer within {timeout:g} s"
-    except httpx.TransportError as exc:
-        status.error = f"cannot reach {v1}: {exc}"
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        status.error = f"unusable answer from the server: {exc}"
-    return status
 
 
 def wait_until_ready(

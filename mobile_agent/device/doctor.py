@@ -10,7 +10,6 @@ import asyncio
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Any
 
 import adbutils
 
@@ -18,6 +17,7 @@ from mobile_agent.device.adb import AdbDevice
 from mobile_agent.device.adb_host import adb_server_address
 from mobile_agent.device.base import DeviceError
 from mobile_agent.device.text_input import ADB_KEYBOARD_IME, U2_KEYBOARD_IME
+from mobile_agent.llm.probe import acheck_endpoint, alist_models
 
 
 @dataclass(frozen=True)
@@ -133,62 +133,40 @@ async def _keyboard_check(device: AdbDevice) -> Check:
         )
 
 
-async def _probe_endpoint(base_url: str, model: str, api_key: str | None) -> Any:
-    try:
-        from serving.launcher import acheck_endpoint
-    except ImportError:
-        return None
-    return await acheck_endpoint(base_url, model, api_key=api_key, timeout=10)
-
-
 async def _model_check(base_url: str, model: str | None, api_key: str | None) -> Check:
     fix_unreachable = (
         f"Start the model server (e.g. `python -m serving launch`), or check --base-url ({base_url})."
     )
     if model:
-        status = await _probe_endpoint(base_url, model, api_key)
-        if status is not None:
-            if status.ok:
-                return Check("model endpoint", True, status.summary())
-            fix = (
-                fix_unreachable
-                if not status.reachable
-                else (
-                    f"Serve {model!r} or pass one of {status.models} as --model."
-                    if status.models and not status.model_listed
-                    else "Check the server's log."
-                )
+        status = await acheck_endpoint(base_url, model, api_key=api_key, timeout=10)
+        if status.ok:
+            return Check("model endpoint", True, status.summary())
+        fix = (
+            fix_unreachable
+            if not status.reachable
+            else (
+                f"Serve {model!r} or pass one of {status.models} as --model."
+                if status.models and not status.model_listed
+                else "Check the server's log."
             )
-            return Check("model endpoint", False, status.summary(), fix)
-    import httpx
-
-    url = base_url.rstrip("/")
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    try:
-        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
-            resp = await client.get(f"{url}/models")
-    except httpx.HTTPError as exc:
-        return Check("model endpoint", False, f"{url} not reachable: {exc}", fix_unreachable)
-    if resp.status_code != 200:
+        )
+        return Check("model endpoint", False, status.summary(), fix)
+    listing = await alist_models(base_url, api_key=api_key, timeout=10)
+    url = listing.base_url
+    if not listing.reachable:
+        return Check("model endpoint", False, f"{url} not reachable: {listing.error}", fix_unreachable)
+    if listing.http_status != 200:
         return Check(
             "model endpoint",
             False,
-            f"GET {url}/models answered {resp.status_code}",
+            f"GET {url}/models answered {listing.http_status}",
             "Check the base URL ends in /v1.",
         )
-    try:
-        served = [m["id"] for m in resp.json().get("data", [])]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    if listing.error:
         return Check(
             "model endpoint", False, f"{url}/models is not an OpenAI model list", "Check the base URL."
         )
-    if model and model not in served:
-        return Check(
-            "model endpoint",
-            False,
-            f"{model!r} is not served; the server lists {served}",
-            f"Use one of {served}.",
-        )
+    served = listing.models
     return Check("model endpoint", True, f"{url} serves {', '.join(served) or '(nothing listed)'}")
 
 
