@@ -1,4 +1,5 @@
-"""FastAPI side of `auth`: the dependency every protected route uses, and the viewer's login.
+"""FastAPI side of `auth`: the check every protected route runs (see `deps.require_token`), and
+the viewer's login.
 
 A request is let in by `Authorization: Bearer TOKEN`, or by the viewer's session cookie (traded
 once for `?token=` on a viewer page); a state-changing request on the cookie alone must also come
@@ -7,12 +8,10 @@ from this origin (403 otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .auth import SESSION_COOKIE, mint_session, same_origin, session_ok, token_matches
 
@@ -39,7 +38,6 @@ class Access:
     def __init__(self, token: str | None, session_max_age_s: float) -> None:
         self.token = token
         self.max_age_s = session_max_age_s
-        self.bearer = HTTPBearer(auto_error=False, description="The server's API token (MOBILE_AGENT_API_TOKEN).")
 
     def bearer_ok(self, request: Request) -> bool:
         header = header_text(request.headers.get("authorization", ""))
@@ -53,26 +51,21 @@ class Access:
     def cookie_ok(self, request: Request) -> bool:
         return self.token is not None and session_ok(request.cookies.get(SESSION_COOKIE), self.token)
 
-    def dependency(self) -> Callable[..., None]:
-        """The route dependency (declares the bearer scheme in the OpenAPI document)."""
-
-        bearer = Depends(self.bearer)
-
-        def require_token(request: Request, creds: HTTPAuthorizationCredentials | None = bearer) -> None:
-            if self.token is None or self.bearer_ok(request):
-                return
-            if self.cookie_ok(request):
-                if not same_origin(request.method, dict(request.headers)):
-                    raise HTTPException(status.HTTP_403_FORBIDDEN, detail=CROSS_ORIGIN)
-                return
-            wrong = creds is not None or SESSION_COOKIE in request.cookies
-            detail = "wrong bearer token" if wrong else "missing bearer token (Authorization: Bearer TOKEN)"
-            challenge = 'Bearer realm="mobile-agent"' + (', error="invalid_token"' if wrong else "")
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
-            )
-
-        return require_token
+    def check(self, request: Request, has_credentials: bool) -> None:
+        """Let the request in, or raise 401 (no or wrong token) or 403 (a cookie-only write from
+        another origin). `has_credentials`: it carried an Authorization: Bearer header."""
+        if self.token is None or self.bearer_ok(request):
+            return
+        if self.cookie_ok(request):
+            if not same_origin(request.method, dict(request.headers)):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, detail=CROSS_ORIGIN)
+            return
+        wrong = has_credentials or SESSION_COOKIE in request.cookies
+        detail = "wrong bearer token" if wrong else "missing bearer token (Authorization: Bearer TOKEN)"
+        challenge = 'Bearer realm="mobile-agent"' + (', error="invalid_token"' if wrong else "")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge}
+        )
 
     def page(self, path: Path, request: Request) -> Response:
         """A viewer page; `?token=` is traded for a session cookie and removed from the address."""
