@@ -37,7 +37,7 @@ PASSTHROUGH = {
     "eval-steps": "score a model step by step on a rollout dataset (see `mobile-agent eval-steps --help`)",
 }
 
-SETUP_ERRORS = ("model_unavailable", "device_not_found", "config")
+SETUP_ERRORS = ("model_unavailable", "frame_mismatch", "device_not_found", "config")
 
 
 class UsageError(Exception):
@@ -222,6 +222,10 @@ _FIXES = {
         "`mobile-agent sim` and pass --device 127.0.0.1:6555."
     ),
     "config": "Fix the settings above (flags or MOBILE_AGENT_* environment variables).",
+    "frame_mismatch": (
+        "Give the client and the server the same pixel budget: launch the server with the same --profile "
+        "(`python -m serving launch --profile ...`) or set MOBILE_AGENT_MAX_PIXELS to the server's max_pixels."
+    ),
 }
 _LOCAL_MODEL_FIX = (
     "Pass --model with the folder of a downloaded GUI-Owl (Qwen2.5-VL-family) checkpoint, or a hub id already in "

@@ -43,6 +43,7 @@ class ModelCalls:
         self.image_factor = image_factor
         self.usage: dict[str, dict[str, int]] = {}
         self.image_tokens = 0
+        self.server_image_tokens: int | None = None
 
     def model(self, role: str) -> ChatModel:
         model = self.models.get(role) or self.models.get("worker") or self.models.get("default")
@@ -70,6 +71,9 @@ class ModelCalls:
         u = self.usage.setdefault(
             role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "image_tokens": 0}
         )
+        if response.server_image_tokens is not None:  # what the server counted, beside our estimate
+            u["server_image_tokens"] = u.get("server_image_tokens", 0) + response.server_image_tokens
+            self.server_image_tokens = (self.server_image_tokens or 0) + response.server_image_tokens
         u["calls"] += 1
         u["prompt_tokens"] += prompt_tokens
         u["completion_tokens"] += completion_tokens
@@ -84,6 +88,8 @@ class ModelCalls:
                 "completion_tokens": completion_tokens,
                 "image_tokens": img_tokens,
                 "images": len(images),
+                "usage_from_server": response.usage_from_server,
+                "server_image_tokens": response.server_image_tokens,
                 "raw": response.text,
             },
             step=step,
@@ -130,11 +136,15 @@ class ModelCalls:
         return Asked(None, note)
 
     def summary(self) -> dict[str, Any]:
-        """The run's `usage`: per role, totals, calls and image tokens."""
-        return {
+        """The run's `usage`: per role, totals, calls and image tokens (our estimate, and the server's
+        own count where it reported one: vLLM counts the image tokens it really saw)."""
+        summary: dict[str, Any] = {
             "per_role": self.usage,
             "prompt_tokens": sum(u["prompt_tokens"] for u in self.usage.values()),
             "completion_tokens": sum(u["completion_tokens"] for u in self.usage.values()),
             "calls": sum(u["calls"] for u in self.usage.values()),
             "image_tokens": self.image_tokens,
         }
+        if self.server_image_tokens is not None:
+            summary["server_image_tokens"] = self.server_image_tokens
+        return summary

@@ -14,6 +14,7 @@ from typing import Any
 from mobile_agent.device.base import DeviceDisconnected, DeviceError, DeviceNotFound
 from mobile_agent.human import HumanTimeout
 from mobile_agent.llm.base import ModelError, ModelTimeout, ModelUnavailable
+from mobile_agent.llm.frame_check import FrameMismatch
 
 __all__ = ["End", "Meter", "RunResult", "RunTotals", "StepClock", "Stop", "error_kind"]
 
@@ -162,6 +163,8 @@ class Meter:
 
 def error_kind(exc: BaseException) -> str:
     """The short kind of a failure, as `RunResult.error` and error events name it."""
+    if isinstance(exc, FrameMismatch):  # a ModelUnavailable that needs another fix
+        return "frame_mismatch"
     if isinstance(exc, ModelUnavailable):
         return "model_unavailable"
     if isinstance(exc, ModelTimeout):

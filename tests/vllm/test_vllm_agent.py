@@ -75,6 +75,10 @@ async def test_garbage_answers_end_in_a_clean_failure(
     assert saved["status"] == "failed" and saved["usage"]["prompt_tokens"] == sum(
         c["data"]["prompt_tokens"] for c in calls
     )
+    # Server-reported image tokens are recorded beside our estimate, per call and in result.json.
+    assert all(c["data"]["usage_from_server"] for c in calls)
+    checked = [c["data"]["server_image_tokens"] for c in calls if c["data"]["server_image_tokens"] is not None]
+    assert checked and saved["usage"]["server_image_tokens"] == sum(checked)
 
 
 async def test_a_server_with_another_pixel_budget_stops_the_run_at_step_1(
@@ -90,3 +94,5 @@ async def test_a_server_with_another_pixel_budget_stops_the_run_at_step_1(
     assert "MOBILE_AGENT_MAX_PIXELS" in text and "--profile" in text  # the fix
     result = json.loads(out.strip().splitlines()[-1])
     assert result["status"] == "failed" and result["steps"] <= 1
+    assert result["error"] == "frame_mismatch"  # its own kind, with its own fix (not "start a server")
+    assert "same pixel budget" in text and "Start a model server" not in text
