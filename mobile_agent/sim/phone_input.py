@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from mobile_agent.sim import keycodes, render
 from mobile_agent.sim.apps.base import new_screen
+from mobile_agent.sim.geometry import NAV_H, STATUS_H, H, W
 from mobile_agent.sim.phone_screen import PhoneScreen
 from mobile_agent.sim.phone_state import LATIN_IME, LAUNCHER
-from mobile_agent.sim.render import NAV_H, STATUS_H, H, W
 from mobile_agent.sim.ui import EditText, ScrollView, hit, scroll_target
 
 __all__ = ["PhoneInput"]

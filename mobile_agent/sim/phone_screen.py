@@ -7,12 +7,12 @@ import io
 
 from PIL import Image
 
-from mobile_agent.sim import render
+from mobile_agent.sim import render, render_pictures
 from mobile_agent.sim.apps.base import dialog_view, new_screen
 from mobile_agent.sim.apps.systemui import build_shade
+from mobile_agent.sim.geometry import KB_H, NAV_H, STATUS_H, H, W
 from mobile_agent.sim.phone_content import PhoneContent
 from mobile_agent.sim.phone_state import ADB_IME, LAUNCHER
-from mobile_agent.sim.render import KB_H, NAV_H, STATUS_H, H, W
 from mobile_agent.sim.ui import FrameLayout, View, hierarchy_xml
 
 __all__ = ["PhoneScreen"]
@@ -107,7 +107,11 @@ class PhoneScreen(PhoneContent):
         th = render.theme(self.dark)
         tree = self._window()
         on_wallpaper = self.top in ("home", "recents") and self.shade is None
-        img = render.wallpaper(self.dark).copy() if on_wallpaper else Image.new("RGB", (W, H), th["bg"])
+        img = (
+            render_pictures.wallpaper(self.dark).copy()
+            if on_wallpaper
+            else Image.new("RGB", (W, H), th["bg"])
+        )
         render.draw_tree(img, tree, th)
         fg = (255, 255, 255) if on_wallpaper else th["text"]
         g = self.settings["global"]

@@ -16,12 +16,12 @@ from typing import Any
 
 from PIL import Image
 
-from mobile_agent.sim import render
+from mobile_agent.sim import render_pictures
 from mobile_agent.sim import seed as seed_mod
 from mobile_agent.sim.apps.base import App, Screen, new_screen
 from mobile_agent.sim.defaults import default_props, default_settings
 from mobile_agent.sim.fs import VirtualFS
-from mobile_agent.sim.render import H, W
+from mobile_agent.sim.geometry import H, W
 from mobile_agent.sim.ui import View
 
 __all__ = ["ADB_IME", "LATIN_IME", "LAUNCHER", "RECENTS_ACTIVITY", "PhoneState"]
@@ -92,7 +92,7 @@ class PhoneState:
     def photo_bytes(self, row: dict[str, Any]) -> bytes:
         """The JPEG a seeded gallery photo is stored as (so `adb pull` gets a real image)."""
         buf = io.BytesIO()
-        render.picture(row["spec"], 320, 320).save(buf, "JPEG", quality=80)
+        render_pictures.picture(row["spec"], 320, 320).save(buf, "JPEG", quality=80)
         return buf.getvalue()
 
     def snapshot(self) -> dict[str, Any]:
