@@ -94,12 +94,12 @@ class AdbStream:
             return data
         if self.closed and self._incoming.empty():
             return b""
-        data = await self._incoming.get()
-        if data is None:
+        item = await self._incoming.get()
+        if item is None:
             self._incoming.put_nowait(None)  # keep later reads at EOF
             return b""
-        self._unread -= len(data)
-        return data
+        self._unread -= len(item)
+        return item
 
     async def read_exactly(self, n: int) -> bytes:
         """Exactly n bytes, or raise StreamClosed."""
@@ -228,22 +228,22 @@ class AdbTransport:
         if command == A_OPEN:
             await self._open(arg0, data)
         elif command == A_WRTE:
-            stream = self.streams.get(arg1)
-            if stream is None or stream.remote_id != arg0:
+            target = self.streams.get(arg1)
+            if target is None or target.remote_id != arg0:
                 await self.send(A_CLSE, 0, arg0)
                 return
-            stream._feed(data)
+            target._feed(data)
             if len(data) > 4096 and sum(s._unread for s in self.streams.values()) > MAX_UNREAD_TOTAL:
                 raise ProtocolError("too much unread data on a connection")
-            await self.send(A_OKAY, stream.local_id, stream.remote_id)
+            await self.send(A_OKAY, target.local_id, target.remote_id)
         elif command == A_OKAY:
-            stream = self.streams.get(arg1)
-            if stream is not None:
-                stream._acked()
+            acked = self.streams.get(arg1)
+            if acked is not None:
+                acked._acked()
         elif command == A_CLSE:
-            stream = self.streams.pop(arg1, None)
-            if stream is not None:
-                stream._close_from_peer()
+            closed = self.streams.pop(arg1, None)
+            if closed is not None:
+                closed._close_from_peer()
         # AUTH, SYNC, STLS from a host: ignored.
 
     async def _open(self, remote_id: int, data: bytes) -> None:

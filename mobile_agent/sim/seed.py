@@ -201,9 +201,15 @@ def generate(seed: int) -> dict[str, Any]:
         notes.append({"_id": i, "title": title, "body": body, "modified": (now - 86400 * (5 - i)) * 1000})
 
     alarms = []
-    for i, (h, m, label) in enumerate(sorted(rng.sample(ALARMS, 3)), 1):
+    for i, (h, minute, label) in enumerate(sorted(rng.sample(ALARMS, 3)), 1):
         alarms.append(
-            {"_id": i, "hour": h, "minutes": m, "enabled": 1 if rng.random() < 0.6 else 0, "label": label}
+            {
+                "_id": i,
+                "hour": h,
+                "minutes": minute,
+                "enabled": 1 if rng.random() < 0.6 else 0,
+                "label": label,
+            }
         )
 
     events = []

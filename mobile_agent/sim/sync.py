@@ -116,8 +116,8 @@ async def _list(out: _Out, phone: PhoneModel, path: str) -> None:
                     continue
                 size = 4096 if st.mode & 0o040000 else len(st.data)
                 entries.append((name.encode(), st.mode, size, st.mtime or int(time.time())))
-    for name, mode, size, mtime in entries:
-        await out.put(DENT.pack(b"DENT", mode, size & 0xFFFFFFFF, mtime, len(name)) + name)
+    for raw, mode, size, mtime in entries:
+        await out.put(DENT.pack(b"DENT", mode, size & 0xFFFFFFFF, mtime, len(raw)) + raw)
     await out.put(DENT.pack(b"DONE", 0, 0, 0, 0))
 
 

@@ -206,8 +206,8 @@ class LinearLayout(View):
         fixed += self.spacing * max(0, len(self.children) - 1)
         rest = max(0, inner_w - fixed)
         out = []
-        for c, w in zip(self.children, ws, strict=True):
-            out.append(w if w is not None else int(rest * c.weight / weights))
+        for c, given in zip(self.children, ws, strict=True):
+            out.append(given if given is not None else int(rest * c.weight / weights))
         return out
 
     def measure(self, width: int) -> int:
@@ -263,8 +263,12 @@ class LinearLayout(View):
         fixed += self.spacing * max(0, len(self.children) - 1)
         rest = max(0, (b - t) - fixed)
         y = t
-        for c, h in zip(self.children, heights, strict=True):
-            oh = h if h is not None else int(rest * c.weight / weights) + c.margin[1] + c.margin[3]
+        for c, measured in zip(self.children, heights, strict=True):
+            oh = (
+                measured
+                if measured is not None
+                else int(rest * c.weight / weights) + c.margin[1] + c.margin[3]
+            )
             box = (l + c.margin[0], y + c.margin[1], r - c.margin[2], y + oh - c.margin[3])
             if c.width is not None:
                 w = c.width

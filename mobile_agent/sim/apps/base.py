@@ -8,7 +8,7 @@ snapshot is a deepcopy. `build(screen)` turns the top screen into a fresh View t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from mobile_agent.sim import fonts
@@ -179,7 +179,7 @@ class App:
         )
 
     # ---- common layouts
-    def app_bar(self, title: str, *, up: bool = False, actions: list[View] | None = None) -> View:
+    def app_bar(self, title: str, *, up: bool = False, actions: Sequence[View] | None = None) -> View:
         kids: list[View | None] = []
         if up:
             kids.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -86,7 +87,7 @@ class CalendarApp(App):
                 self.row(
                     e["title"] or "(No title)",
                     subtitle=f"{e['time']} – {end}",
-                    on_click=lambda eid=eid: self.push("detail", id=eid),
+                    on_click=functools.partial(self.push, "detail", id=eid),
                     title_rid=self.rid("event_title"),
                     subtitle_rid=self.rid("event_time"),
                     rid=self.rid("event_item"),

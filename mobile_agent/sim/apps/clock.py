@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
@@ -116,7 +117,7 @@ class ClockApp(App):
                     texts,
                     Switch(
                         on,
-                        on_click=lambda a=a: a.__setitem__("enabled", 0 if a["enabled"] else 1),
+                        on_click=functools.partial(_flip_enabled, a),
                         rid=self.rid("onoff"),
                         desc=f"{a['hour']:02d}:{a['minutes']:02d} alarm",
                     ),
@@ -245,3 +246,7 @@ class ClockApp(App):
             self.phone.tables["alarms"] = [a for a in self.table("alarms") if a["_id"] != arg]
             self.pop()
             self.toast("Alarm deleted")
+
+
+def _flip_enabled(alarm: dict[str, Any]) -> None:
+    alarm["enabled"] = 0 if alarm["enabled"] else 1

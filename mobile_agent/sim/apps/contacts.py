@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen, new_screen
@@ -77,7 +78,7 @@ class ContactsApp(App):
                 self.row(
                     c["display_name"] or c["number"],
                     leading=self.avatar(c["display_name"] or "#"),
-                    on_click=lambda cid=cid: self.push("detail", id=cid),
+                    on_click=functools.partial(self.push, "detail", id=cid),
                     title_rid=self.rid("cliv_name_textview"),
                     rid=self.rid("contact_row"),
                     height=168,

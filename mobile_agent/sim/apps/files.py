@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
 from mobile_agent.sim.apps.base import App, Screen
@@ -41,7 +42,7 @@ class FilesApp(App):
                     n,
                     subtitle="Folder",
                     leading=ImageView("folder", color="primary", width=80, height=80),
-                    on_click=lambda full=full: self.push("main", path=full),
+                    on_click=functools.partial(self.push, "main", path=full),
                     title_rid=self.rid("item_title"),
                     subtitle_rid=self.rid("item_summary"),
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from mobile_agent.sim.apps.base import App, Screen
 from mobile_agent.sim.ui import (
     AppIcon,
@@ -107,7 +109,7 @@ class Launcher(App):
                 self.phone.apps[p].label,
                 self.phone.apps[p].icon,
                 self.phone.apps[p].color,
-                (lambda p=p: self.phone.open_app(p)),
+                functools.partial(self.phone.open_app, p),
                 color="text",
             )
             for p in pkgs

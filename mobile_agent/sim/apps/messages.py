@@ -7,6 +7,7 @@ Contacts (or as typed, without spaces/dashes), and the body exactly as typed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -98,7 +99,7 @@ class MessagesApp(App):
                 trailing=TextView(
                     self._stamp(m["date"]), size=32, color="text2", width=150, align_text="right"
                 ),
-                on_click=lambda addr=addr: self._open(addr),
+                on_click=functools.partial(self._open, addr),
                 title_rid=self.rid("conversation_name"),
                 subtitle_rid=self.rid("conversation_snippet"),
                 rid=self.rid("swipeableContent"),
@@ -239,7 +240,7 @@ class MessagesApp(App):
                 c["display_name"],
                 subtitle=c["number"],
                 leading=self.avatar(c["display_name"]),
-                on_click=lambda c=c: self._pick(c["number"]),
+                on_click=functools.partial(self._pick, c["number"]),
                 title_rid=self.rid("contact_name"),
                 subtitle_rid=self.rid("contact_details"),
                 rid=self.rid("contact_picker_item"),

@@ -5,6 +5,7 @@ Back from the editor keeps what was typed (like Google Keep): a changed, non-emp
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
@@ -53,8 +54,8 @@ class NotesApp(App):
                 self.row(
                     n["title"] or first or "(empty)",
                     subtitle=first if n["title"] else "",
-                    on_click=lambda nid=nid: self._open(nid),
-                    on_long_click=lambda n=n: self._ask_delete(s, n),
+                    on_click=functools.partial(self._open, nid),
+                    on_long_click=functools.partial(self._ask_delete, s, n),
                     title_rid=self.rid("note_title"),
                     subtitle_rid=self.rid("note_snippet"),
                     rid=self.rid("note_item"),
