@@ -1,4 +1,5 @@
-"""Bugs found by fuzzing the virtual phone's shell, sync service, interactive shell and u2 JSON-RPC."""
+"""Odd input to the virtual phone's ADB side (shell, sync service, interactive shell, u2 JSON-RPC)
+and to its text fields: each case was found by fuzzing and once broke the phone."""
 
 from __future__ import annotations
 
