@@ -80,10 +80,10 @@ def _infra_error(kind: str | None) -> bool:
 
 
 def _status(agent_error: str | None, upstream_errors: int, verified: float | None) -> str:
+    if verified is None:
+        return "excluded"  # the verifier itself failed (the oracle's labels use it too): never scored
     if upstream_errors or _infra_error(agent_error):
         return "error"  # the model server or the framework failed: not the policy's failure
-    if verified is None:
-        return "excluded"  # the verifier itself failed: never scored
     return "success" if verified >= 1.0 else "failure"
 
 
@@ -119,6 +119,12 @@ async def run_sample(
         await task.initialize(adb)
     except TaskSetupError as exc:
         rec |= {"status": "void", "reason": str(exc), "verified": None, "calls": []}
+        _atomic_json(folder / SAMPLE_FILE, rec)
+        return rec
+    except Exception as exc:  # setup checks the verifier (an already-passing state is void)
+        why = f"{type(exc).__name__}: {exc}"
+        rec |= {"status": "excluded", "reason": f"setup or verifier error: {why}", "verifier_error": why}
+        rec |= {"verified": None, "calls": []}
         _atomic_json(folder / SAMPLE_FILE, rec)
         return rec
     token = f"rollout/{task.instance_id}/s{job.sample_id}"
