@@ -18,18 +18,12 @@ from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import Move, Task
 from mobile_agent.bench.policy import decide
 from mobile_agent.loop.actuation import actuate
+from mobile_agent.sim.apps import ALL_APPS
 
 __all__ = ["APP_PACKAGES", "ShellDevice", "drive", "execute"]
 
-APP_PACKAGES = {
-    "settings": "com.android.settings",
-    "contacts": "com.android.contacts",
-    "messages": "com.android.messaging",
-    "clock": "com.android.deskclock",
-    "notes": "org.mobileagent.notes",
-    "calendar": "com.android.calendar",
-    "gallery": "com.android.gallery3d",
-}
+# App label (lower case) -> package, as the virtual phone's apps declare them (one table: the apps).
+APP_PACKAGES = {app.label.lower(): app.package for app in ALL_APPS if app.label}
 
 
 class ShellDevice:

@@ -8,7 +8,9 @@ import re
 
 __all__ = ["KNOWN_APPS", "match_app", "parse_focus", "parse_launchable"]
 
-# Common app names -> candidate packages (first installed wins). Package names are matched too.
+# Common app names -> candidate packages on real phones (first installed wins). Other apps are
+# found in the device's own launchable list at run time by the words of their package names
+# (the virtual phone's Notes by "notes"); only a name with no such words needs an entry here.
 KNOWN_APPS: dict[str, list[str]] = {
     "settings": ["com.android.settings"],
     "设置": ["com.android.settings"],
@@ -51,13 +53,8 @@ KNOWN_APPS: dict[str, list[str]] = {
         "com.google.android.apps.nbu.files",
     ],
     "文件": ["com.android.documentsui", "com.google.android.documentsui"],
-    "notes": [
-        "org.mobileagent.notes",
-        "com.google.android.keep",
-        "com.samsung.android.app.notes",
-        "com.miui.notes",
-    ],
-    "备忘录": ["org.mobileagent.notes", "com.miui.notes"],
+    "notes": ["com.google.android.keep", "com.samsung.android.app.notes", "com.miui.notes"],
+    "备忘录": ["org.mobileagent.notes", "com.miui.notes"],  # a Chinese name has no package words
     "keep": ["com.google.android.keep"],
     "calculator": [
         "com.google.android.calculator",
