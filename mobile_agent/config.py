@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobile_agent.coords import IMAGE_FACTOR, MAX_PIXELS, MIN_PIXELS
+from mobile_agent.llm.profiles import get_profile
 
 Backend = Literal["openai", "local", "scripted"]
 ModelRole = Literal["manager", "worker", "reflector", "notetaker", "single"]
@@ -170,10 +171,6 @@ class AgentConfig(BaseSettings):
     @model_validator(mode="after")
     def _apply_profile(self) -> AgentConfig:
         if self.profile:
-            try:
-                from serving.profiles import get_profile
-            except ImportError as exc:  # pragma: no cover - serving is part of the package
-                raise ValueError(f"serving profiles are not available: {exc}") from None
             try:
                 p = get_profile(self.profile)
             except KeyError as exc:

@@ -15,6 +15,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mobile_agent.llm.profiles import (
+    DEFAULT_PROFILE,
+    ModelProfile,
+    UnknownProfile,
+    get_profile,
+    list_profiles,
+)
 from serving.cpu import DTYPES, KV_ENV, cpu_args, cpu_env, use_cpu
 from serving.launcher import (
     LaunchError,
@@ -29,7 +36,6 @@ from serving.launcher import (
 )
 from serving.planner import ParallelPlan, PlanError, plan
 from serving.process import STOP_GRACE_S
-from serving.profiles import DEFAULT_PROFILE, ModelProfile, UnknownProfile, get_profile, list_profiles
 from serving.setup_cpu import SetupCpuError, setup_cpu
 from serving.tiny_model import TinyModelError, build_tiny_model
 

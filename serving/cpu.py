@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from serving.profiles import GIB, ModelProfile
+from mobile_agent.llm.profiles import GIB, ModelProfile
 
 __all__ = ["DTYPES", "KV_ENV", "Device", "cpu_args", "cpu_env", "kv_cache_gib", "use_cpu"]
 

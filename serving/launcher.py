@@ -28,9 +28,9 @@ from mobile_agent.llm.probe import check_endpoint as check_endpoint
 from mobile_agent.llm.probe import models_from as _models_from
 from mobile_agent.llm.probe import root_url as _root_url
 from mobile_agent.llm.probe import v1_url as _v1_url
+from mobile_agent.llm.profiles import ModelProfile, get_profile
 from serving.planner import ParallelPlan
 from serving.process import STOP_GRACE_S, ServerStopped, start_group, stop_group
-from serving.profiles import ModelProfile, get_profile
 
 VLLM_INSTALL_HINT = "vLLM is not installed here: pip install 'mobile-agent[serve]' (needs a CUDA GPU)"
 DP_RPC_PORT = 13345

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from serving.profiles import GIB, ModelProfile
+from mobile_agent.llm.profiles import GIB, ModelProfile
 
 # Per-GPU memory vLLM needs beside weights and KV cache: CUDA graphs, NCCL buffers, the
 # sampler and allocator slack (fixed), plus the activation peak of the profiling forward pass.

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from mobile_agent.llm.base import Message, ModelUnavailable, TextPart
+from mobile_agent.llm.profiles import get_profile
 
 __all__ = ["FrameMismatch", "ImageCount", "check_counts", "count_images", "resized_frame_factor"]
 
@@ -42,10 +43,6 @@ class FrameMismatch(ModelUnavailable):
 
 def resized_frame_factor(model: str) -> int | None:
     """The image grid of the model's profile when it answers in resized-image pixels, else None."""
-    try:
-        from serving.profiles import get_profile
-    except ImportError:  # pragma: no cover - serving ships with the package
-        return None
     try:
         profile = get_profile(model)
     except KeyError:

@@ -52,3 +52,9 @@ def test_the_adb_driver_is_split_by_job_into_small_modules() -> None:
     for name in parts:
         lines = len(MODULES[name].read_text("utf-8").splitlines())
         assert lines <= 400, f"{name} has {lines} lines"
+
+
+def test_the_framework_never_imports_the_serving_stack() -> None:
+    # Edges point one way: `serving/` reads the model profiles and the probe from the framework.
+    users = {m: sorted(i for i in imports(m) if _inside(i, ("serving",))) for m in MODULES}
+    assert {m: found for m, found in users.items() if found} == {}

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from ci_guard import skip_or_fail
 
+from mobile_agent.llm.profiles import get_profile, list_profiles
 from serving.__main__ import main as serving_main
-from serving.profiles import get_profile, list_profiles
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from mobile_agent.llm.profiles import get_profile, list_profiles
 from serving.launcher import (
     EndpointStatus,
     acheck_endpoint,
@@ -27,7 +28,6 @@ from serving.launcher import (
     parse_nvidia_smi,
 )
 from serving.planner import plan
-from serving.profiles import get_profile, list_profiles
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mobile_agent.llm.profiles import GIB, UnknownProfile, get_profile, list_profiles
 from serving.planner import PlanError, plan, valid_tensor_sizes
-from serving.profiles import GIB, UnknownProfile, get_profile, list_profiles
 
 P7 = get_profile("gui-owl-7b")
 P32 = get_profile("gui-owl-32b")

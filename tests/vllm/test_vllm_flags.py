@@ -14,10 +14,10 @@ from pathlib import Path
 
 from vllm_support import vllm_python
 
+from mobile_agent.llm.profiles import ModelProfile, list_profiles
 from serving.cpu import cpu_args
 from serving.launcher import build_command
 from serving.planner import ParallelPlan, PlanError, plan
-from serving.profiles import ModelProfile, list_profiles
 
 # Builds `vllm serve`'s parser the way vllm's CLI main does, and parses each argv with it.
 PARSE = r"""

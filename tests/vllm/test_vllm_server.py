@@ -20,8 +20,8 @@ from vllm_support import MAX_PIXELS, PROFILE, REPO, Served, phone_screen
 from mobile_agent.coords import prepare_image
 from mobile_agent.llm.base import ImagePart, Message, ModelResponseError, TextPart
 from mobile_agent.llm.openai_compat import OpenAICompatModel
+from mobile_agent.llm.profiles import get_profile
 from serving.launcher import check_endpoint
-from serving.profiles import get_profile
 
 TEXT = "Open the settings app."
 

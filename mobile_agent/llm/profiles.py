@@ -4,13 +4,28 @@ The vLLM launcher takes the served name, context length, images per prompt and p
 from a profile; the agent takes the coordinate frame and the same pixel budget from it. So the
 server and the client never disagree on how a screenshot is resized or what a point means.
 
-This module must stay import-light (standard library only): the agent imports it.
+The profiles live in the framework and `serving/` reads them from here, never the reverse. This
+module stays standard library only: the launcher loads it inside the vLLM image, where the rest
+of the framework's dependencies are absent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "GIB",
+    "Architecture",
+    "CoordinateFrame",
+    "ModelProfile",
+    "PromptFormat",
+    "Sampling",
+    "UnknownProfile",
+    "get_profile",
+    "list_profiles",
+]
 
 CoordinateFrame = Literal["resized", "norm1000"]
 PromptFormat = Literal["gui-owl", "gui-owl-1.5"]
