@@ -9,9 +9,10 @@ import ast
 from test_loop_layout import MODULES, cycles, graph, imports
 
 TESTING = "mobile_agent.testing"
-# what may use the instruments: themselves, the benchmark (its oracle serves answers over HTTP)
+# what may use the instruments: themselves, the benchmark (its oracle serves answers over HTTP) and the
+# rollouts built on it (they record what the policy was sent), all beside the framework
 # and the virtual phone (a test instrument of its own)
-MAY_USE_TESTING = (TESTING, "mobile_agent.bench", "mobile_agent.sim")
+MAY_USE_TESTING = (TESTING, "mobile_agent.bench", "mobile_agent.sim", "mobile_agent.rollout")
 INSTRUMENTS = {"StubChatServer", "ScriptedResponder", "ScriptExhausted", "ChatRequest"}
 
 
