@@ -9,9 +9,9 @@ import ast
 from test_loop_layout import MODULES, cycles, graph, imports
 
 TESTING = "mobile_agent.testing"
-# what may use the instruments: themselves, the benchmark (its oracle serves answers over HTTP) and the
-# rollouts built on it (they record what the policy was sent), all beside the framework
-# and the virtual phone (a test instrument of its own)
+# what may use the instruments, all beside the framework: themselves, the benchmark (its oracle serves
+# answers over HTTP), the virtual phone (a test instrument of its own) and the rollouts built on the
+# benchmark (they record what the policy was sent)
 MAY_USE_TESTING = (TESTING, "mobile_agent.bench", "mobile_agent.sim", "mobile_agent.rollout")
 INSTRUMENTS = {"StubChatServer", "ScriptedResponder", "ScriptExhausted", "ChatRequest"}
 
