@@ -131,6 +131,7 @@ def submit(
     model: str | None = None,
     interactive: bool | None = None,
     console: Console | None = None,
+    output_schema: dict[str, Any] | None = None,
 ) -> int:
     """Submit a task; with `follow`, stream it to the end. Returns the exit code (0 = succeeded)."""
     console = console or Console(highlight=False)
@@ -145,6 +146,7 @@ def submit(
         ("max_seconds", max_seconds),
         ("mode", mode),
         ("model", model),
+        ("output_schema", output_schema),
     ):
         if value is not None:
             body[key] = value
@@ -187,6 +189,9 @@ def submit(
     )
     if task.get("answer"):
         console.print(f"answer: {escape(str(task['answer']))}")
+    if task.get("output") is not None:
+        # one line, never wrapped: the JSON must stay machine-readable
+        console.print(f"output: {escape(json.dumps(task['output'], ensure_ascii=False))}", soft_wrap=True)
     return EXIT_OK if task["status"] == "succeeded" else EXIT_FAILED
 
 
@@ -219,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=None)
     p.add_argument("--mode", choices=["multi", "single"], default=None)
     p.add_argument("--model", default=None)
+    p.add_argument(
+        "--output-schema",
+        default=None,
+        metavar="FILE",
+        help="a JSON Schema file: the answer must be JSON matching it (`output` of the task)",
+    )
     p.add_argument("--no-input", action="store_true", help="never prompt for replies")
     return p
 
@@ -226,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `mobile-agent submit` (argv without the command name)."""
     args = build_parser().parse_args(argv)
+    schema = None
+    if args.output_schema is not None:
+        from mobile_agent.output import OutputSchemaError, load_schema_file
+
+        try:
+            schema = load_schema_file(args.output_schema)
+        except OutputSchemaError as exc:
+            Console(stderr=True, highlight=False).print(f"[red]error:[/] --output-schema: {escape(str(exc))}")
+            return EXIT_USAGE
     return submit(
         args.instruction,
         server=args.server,
@@ -237,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         mode=args.mode,
         model=args.model,
         interactive=False if args.no_input else None,
+        output_schema=schema,
     )
 
 

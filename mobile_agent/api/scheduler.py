@@ -391,6 +391,7 @@ class Scheduler:
             usage=outcome.usage,
             claimed_success=outcome.claimed_success,
             error=outcome.error,
+            output=outcome.output,
             run_dir=self._relative_run_dir(outcome.run_dir, task_id),
             pending_request=None,
         )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator
+
+from mobile_agent.output import OutputSpec
 
 from .settings import ApiSettings
 
@@ -27,6 +29,22 @@ class TaskCreateBase(BaseModel):
     max_seconds: float | None = None
     mode: Mode | None = None
     model: str | None = None
+    output_schema: dict[str, Any] | None = None
+
+    @field_validator("output_schema")
+    @classmethod
+    def _usable_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A schema the agent could not use is refused here (422), before anything is queued."""
+        if value is not None:
+            OutputSpec.of(value)  # OutputSchemaError (a ValueError) says what is wrong
+        return value
+
+
+OUTPUT_SCHEMA_DOC = (
+    "A JSON Schema the final answer must match (structured answers): the agent is told the schema, "
+    "its answer is validated (and sent back with the errors a bounded number of times), and the "
+    "validated value is the task's `output`. A schema that is not a valid JSON Schema is a 422."
+)
 
 
 def task_create_model(settings: ApiSettings) -> type[TaskCreateBase]:
@@ -58,6 +76,10 @@ def task_create_model(settings: ApiSettings) -> type[TaskCreateBase]:
         ),
         "mode": (Mode | None, None),
         "model": (Annotated[str | None, Field(min_length=1, max_length=200)], None),
+        "output_schema": (
+            Annotated[dict[str, Any] | None, Field(min_length=1, description=OUTPUT_SCHEMA_DOC)],
+            None,
+        ),
     }
     return create_model("TaskCreate", __base__=TaskCreateBase, **fields)
 
@@ -99,6 +121,10 @@ class TaskView(BaseModel):
     pending_request: PendingRequest | None = None
     queue_position: int | None = None
     cancel_requested: bool = False
+    output_schema: dict[str, Any] | None = Field(None, description="The JSON Schema asked for, if any.")
+    output: Any = Field(
+        None, description="The validated structured answer (null when no `output_schema` was given)."
+    )
 
 
 class TaskPage(BaseModel):

@@ -37,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from .migrate import add_missing_columns
+
 T = TypeVar("T")
 
 ACTIVE = ("running", "waiting_for_human")
@@ -72,6 +74,9 @@ class TaskRow(Base):
     pending_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     claimed_success: Mapped[bool | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(64), default=None)
+    # structured answers (added later: `migrate.add_missing_columns` adds them to older databases)
+    output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    output: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class EventRow(Base):
@@ -116,6 +121,8 @@ class TaskRecord:
     pending_request: dict[str, Any] | None = None
     claimed_success: bool | None = None
     error: str | None = None
+    output_schema: dict[str, Any] | None = None  # the JSON Schema the answer must match
+    output: Any = None  # the validated structured answer
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -154,6 +161,7 @@ class TaskStore:
         self.url = url
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, Base.metadata)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="store")
 
@@ -183,6 +191,7 @@ class TaskStore:
         device: str | None = None,
         mode: str | None = None,
         model: str | None = None,
+        output_schema: dict[str, Any] | None = None,
     ) -> TaskRecord:
         row = TaskRow(
             id=uuid.uuid4().hex[:16],
@@ -191,6 +200,7 @@ class TaskStore:
             device=device,
             mode=mode,
             model=model,
+            output_schema=output_schema,
             max_steps=max_steps,
             max_seconds=max_seconds,
             steps=0,

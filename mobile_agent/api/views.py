@@ -47,4 +47,6 @@ def task_view(rec: TaskRecord, scheduler: Scheduler) -> TaskView:
         queue_position=queued.index(rec.id) if rec.id in queued else None,
         # the running job's flag is gone once it ends, and a queued task never had one
         cancel_requested=rec.status == "cancelled" or bool(running and running.cancel_requested),
+        output_schema=rec.output_schema,
+        output=rec.output,
     )

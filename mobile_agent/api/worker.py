@@ -15,6 +15,7 @@ from typing import Any
 
 from mobile_agent.bus import Bus
 from mobile_agent.human import HumanChannel
+from mobile_agent.output import OutputSpec
 
 from .store import TaskRecord
 
@@ -48,6 +49,7 @@ class TaskOutcome:
     usage: dict[str, Any] | None = None
     claimed_success: bool | None = None
     error: str | None = None  # a short kind: device_disconnected, model_unavailable, human_timeout...
+    output: Any = None  # the validated structured answer, as JSON data
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,6 +94,7 @@ def to_outcome(result: Any) -> TaskOutcome:
         usage=usage,
         claimed_success=getattr(result, "claimed_success", None),
         error=getattr(result, "error", None),
+        output=_jsonable(OutputSpec.to_json(getattr(result, "output", None))),
     )
 
 
@@ -121,6 +124,7 @@ async def agent_runner(ctx: TaskContext) -> Any:
             max_seconds=ctx.max_seconds,
             cancel=ctx.cancel,
             check_setup=False,  # a task's set-up failure is recorded as its result (device health)
+            output=ctx.task.output_schema,
         )
     finally:
         await device.close()

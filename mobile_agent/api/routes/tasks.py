@@ -63,7 +63,10 @@ def build_router(settings: ApiSettings) -> APIRouter:
         responses={
             **errors(400, 401, 403, 413),
             422: {
-                "description": "Invalid body, or a `device` this server does not know",
+                "description": (
+                    "Invalid body, a `device` this server does not know, or an `output_schema` "
+                    "that is not a valid JSON Schema"
+                ),
                 "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
                 },
@@ -101,6 +104,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
             device=req.device,
             mode=req.mode,
             model=req.model,
+            output_schema=req.output_schema,
         )
         scheduler.submit(rec)
         response.headers["Location"] = f"/v1/tasks/{rec.id}"
