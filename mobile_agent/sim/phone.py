@@ -8,7 +8,10 @@ XML, recents, Back) and `phone_input` (touch, keys, text). Apps see it as `apps.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mobile_agent.sim.apps import ALL_APPS
+from mobile_agent.sim.apps.base import App
 from mobile_agent.sim.phone_content import normalize_number
 from mobile_agent.sim.phone_input import PhoneInput
 from mobile_agent.sim.phone_state import ADB_IME, LATIN_IME, LAUNCHER, RECENTS_ACTIVITY
@@ -19,7 +22,15 @@ __all__ = ["ADB_IME", "LATIN_IME", "LAUNCHER", "RECENTS_ACTIVITY", "VirtualPhone
 class VirtualPhone(PhoneInput):
     """A deterministic Android phone in memory; every public method takes `self.lock`."""
 
-    def __init__(self, seed: int = 0, *, serial: str = "virtual", adb_keyboard: bool = True) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        serial: str = "virtual",
+        adb_keyboard: bool = True,
+        apps: Sequence[type[App]] = ALL_APPS,
+    ) -> None:
         super().__init__(seed, serial=serial, adb_keyboard=adb_keyboard)
         with self.lock:
-            self.apps = {cls.package: cls(self) for cls in ALL_APPS}
+            self.apps = {cls.package: cls(self) for cls in apps}
+            self._reset_state(self.seed)

@@ -54,12 +54,12 @@ class PhoneState:
         self._png: tuple[int, bytes] | None = None
         self._img: tuple[int, Image.Image] | None = None
         self._thumbs: dict[str, Image.Image] = {}
-        self._reset_state(seed_value)
+        # the seeded state (_reset_state) comes once the apps that seed it are installed
 
     # ------------------------------------------------------------------ state
 
     def _reset_state(self, seed_value: int) -> None:
-        data = seed_mod.generate(seed_value)
+        data = seed_mod.generate(seed_value, list(self.apps.values()))
         self.clock: int = data["clock"]
         self.battery: int = data["battery"]
         self.verification_code: str = data["verification_code"]

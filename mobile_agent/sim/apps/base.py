@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 from mobile_agent.sim import fonts
 from mobile_agent.sim.fs import VirtualFS
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import (
     Button,
     EditText,
@@ -83,8 +84,20 @@ class App:
     # the content providers whose rows this app owns (URIs, columns; see providers.py)
     providers: ClassVar[tuple[Provider, ...]] = ()
 
+    # when its seed rows draw from the seed's random stream: a new app draws after the built-in
+    # ones, so every existing seed keeps its data
+    seed_order: int = 1000
+
     def __init__(self, phone: AppHost) -> None:
         self.phone = phone
+
+    # ---- seed data
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        """The rows a freshly seeded phone has in one of this app's tables (with `_id`)."""
+        return []
+
+    def seed_tables(self, seed: SeedContext) -> dict[str, list[dict[str, Any]]]:
+        return {p.table: self.seed_rows(p.table, seed) for p in self.providers}
 
     # ---- content provider hooks
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:

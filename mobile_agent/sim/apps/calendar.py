@@ -9,7 +9,7 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
 from mobile_agent.sim.providers import Provider
-from mobile_agent.sim.seed import event_row
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import Button, Divider, LinearLayout, Spacer, TextView, View
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -21,6 +21,18 @@ def _pretty(date: str) -> str:
         return dt.date.fromisoformat(date).strftime("%A, %B %-d, %Y")
     except ValueError:
         return date
+
+
+EVENTS = [
+    "Dentist appointment",
+    "Team meeting",
+    "Lunch with {name}",
+    "Yoga class",
+    "Project deadline",
+    "Dinner with {name}",
+    "Car service",
+    "Book club",
+]
 
 
 class CalendarApp(App):
@@ -36,6 +48,18 @@ class CalendarApp(App):
             columns=("_id", "title", "dtstart", "dtend", "date", "time"),
         ),
     )
+    seed_order = 5  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        rng, names = seed.rng, seed.shared.get("people") or ["Alex Doe"]
+        events = []
+        today = dt.datetime.fromtimestamp(seed.now, dt.UTC).date()
+        for i, title in enumerate(rng.sample(EVENTS, 4), 1):
+            day = today + dt.timedelta(days=rng.randint(0, 12))
+            hh, mm = rng.randint(8, 19), rng.choice([0, 15, 30, 45])
+            title = title.format(name=rng.choice(names).split(" ")[0])
+            events.append(event_row(i, title, day.isoformat(), f"{hh:02d}:{mm:02d}"))
+        return events
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         date = str(values.get("date", self.phone.now().date().isoformat()))
@@ -210,3 +234,17 @@ class CalendarApp(App):
             self.phone.tables["events"] = [e for e in self.table("events") if e["_id"] != arg]
             self.pop()
             self.toast("Event deleted")
+
+
+def event_row(_id: int, title: str, date: str, time: str) -> dict[str, Any]:
+    """A calendar row; dtstart is the UTC epoch ms of date+time, dtend one hour later."""
+    d = dt.datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
+    start = int(d.timestamp()) * 1000
+    return {
+        "_id": _id,
+        "title": title,
+        "date": date,
+        "time": time,
+        "dtstart": start,
+        "dtend": start + 3600_000,
+    }

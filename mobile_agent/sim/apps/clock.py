@@ -7,7 +7,10 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import Button, LinearLayout, Spacer, Switch, TextView, View
+
+ALARMS = [(6, 30, "Wake up"), (7, 15, "Gym"), (8, 0, ""), (22, 0, "Take medicine"), (13, 45, "Call mom")]
 
 
 class ClockApp(App):
@@ -23,6 +26,21 @@ class ClockApp(App):
             columns=("_id", "hour", "minutes", "enabled", "label"),
         ),
     )
+    seed_order = 4  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        alarms = []
+        for i, (h, minute, label) in enumerate(sorted(seed.rng.sample(ALARMS, 3)), 1):
+            alarms.append(
+                {
+                    "_id": i,
+                    "hour": h,
+                    "minutes": minute,
+                    "enabled": 1 if seed.rng.random() < 0.6 else 0,
+                    "label": label,
+                }
+            )
+        return alarms
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         return {

@@ -7,9 +7,101 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen, new_screen
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import Button, Divider, ImageView, LinearLayout, Spacer, TextView, View
 
 MESSAGING = "com.android.messaging"
+
+
+FIRST = [
+    "Alice",
+    "Bob",
+    "Carol",
+    "David",
+    "Emma",
+    "Frank",
+    "Grace",
+    "Henry",
+    "Isabel",
+    "Jack",
+    "Karen",
+    "Liam",
+    "Maria",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Rachel",
+    "Samuel",
+    "Sofia",
+    "Thomas",
+    "Uma",
+    "Victor",
+]
+LAST = [
+    "Anderson",
+    "Brown",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Garcia",
+    "Harris",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Miller",
+    "Nguyen",
+    "Patel",
+    "Robinson",
+    "Smith",
+    "Taylor",
+    "Walker",
+    "Wilson",
+    "Young",
+]
+CHINESE = [
+    ("王芳", "wangfang"),
+    ("李娜", "lina"),
+    ("张伟", "zhangwei"),
+    ("刘洋", "liuyang"),
+    ("陈静", "chenjing"),
+]
+
+LAST = [
+    "Anderson",
+    "Brown",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Garcia",
+    "Harris",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Miller",
+    "Nguyen",
+    "Patel",
+    "Robinson",
+    "Smith",
+    "Taylor",
+    "Walker",
+    "Wilson",
+    "Young",
+]
+CHINESE = [
+    ("王芳", "wangfang"),
+    ("李娜", "lina"),
+    ("张伟", "zhangwei"),
+    ("刘洋", "liuyang"),
+    ("陈静", "chenjing"),
+]
+
+CHINESE = [
+    ("王芳", "wangfang"),
+    ("李娜", "lina"),
+    ("张伟", "zhangwei"),
+    ("刘洋", "liuyang"),
+    ("陈静", "chenjing"),
+]
 
 
 class ContactsApp(App):
@@ -30,6 +122,40 @@ class ContactsApp(App):
             columns=("_id", "display_name", "number", "email"),
         ),
     )
+    seed_order = 1  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        rng = seed.rng
+        names: list[str] = []
+        firsts = rng.sample(FIRST, 12)
+        for f in firsts:
+            names.append(f"{f} {rng.choice(LAST)}")
+        zh, zh_mail = rng.choice(CHINESE)
+        contacts: list[dict[str, Any]] = []
+        used_numbers: set[str] = set()
+
+        def number(prefix: str, digits: int) -> str:
+            while True:
+                n = prefix + "".join(str(rng.randint(0, 9)) for _ in range(digits))
+                if n not in used_numbers:
+                    used_numbers.add(n)
+                    return n
+
+        for name in names:
+            first, last = name.split(" ", 1)
+            contacts.append(
+                {
+                    "display_name": name,
+                    "number": number(f"+1{rng.choice(['415', '650', '212', '312', '206'])}5550", 3),
+                    "email": f"{first.lower()}.{last.lower()}@example.com" if rng.random() < 0.8 else "",
+                }
+            )
+        contacts.append({"display_name": zh, "number": number("+86138", 8), "email": f"{zh_mail}@example.cn"})
+        contacts.sort(key=lambda c: c["display_name"].casefold())
+        for i, c in enumerate(contacts, 1):
+            c["_id"] = i
+        seed.shared["people"] = names  # the owner's acquaintances, for other apps' seed rows
+        return contacts
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         return {

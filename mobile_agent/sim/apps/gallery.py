@@ -7,7 +7,19 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import FrameLayout, GridView, ImageView, LinearLayout, Spacer, TextView, View
+
+PHOTOS = [
+    ("beach", "sea", (120, 190, 235), (250, 225, 120), (40, 110, 170)),
+    ("mountain", "mountain", (150, 200, 240), (255, 230, 110), (70, 120, 80)),
+    ("sunset", "sun", (250, 150, 90), (255, 220, 120), (110, 60, 90)),
+    ("flowers", "flower", (200, 230, 190), (235, 100, 140), (250, 210, 60)),
+    ("city", "city", (40, 50, 90), (250, 240, 180), (90, 100, 130)),
+    ("pattern", "stripes", (240, 240, 240), (60, 140, 200), (230, 90, 70)),
+    ("lake", "sea", (170, 210, 230), (255, 255, 255), (60, 140, 150)),
+    ("forest", "mountain", (190, 225, 200), (240, 240, 200), (40, 100, 60)),
+]
 
 
 class GalleryApp(App):
@@ -24,6 +36,26 @@ class GalleryApp(App):
             cleared_by_pm_clear=False,  # the media store, not the gallery's own data
         ),
     )
+    seed_order = 6  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        images = []
+        for i, (subject, kind, bg, fg, fg2) in enumerate(PHOTOS, 1):
+            jitter = [max(0, min(255, c + seed.rng.randint(-20, 20))) for c in bg]
+            added = seed.now - 86400 * (len(PHOTOS) - i) - seed.rng.randint(0, 3600)
+            stamp = dt.datetime.fromtimestamp(added, dt.UTC).strftime("%m%d")
+            name = f"{subject}_{stamp}.jpg"
+            images.append(
+                {
+                    "_id": i,
+                    "_display_name": name,
+                    "_data": f"/sdcard/DCIM/Camera/{name}",
+                    "date_added": added,
+                    "favorite": 0,
+                    "spec": {"kind": kind, "bg": jitter, "fg": list(fg), "fg2": list(fg2)},
+                }
+            )
+        return images
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         name = str(values.get("_display_name", f"IMG_{self.phone.clock}.jpg"))

@@ -13,9 +13,29 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen, new_screen
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import ImageView, LinearLayout, TextView, View
 
 NUMBER_RE = re.compile(r"^\+?[\d\s\-().]{3,}$")
+
+
+CHATS = [
+    [
+        ("in", "Hey! Are we still on for lunch tomorrow?"),
+        ("out", "Yes, 12:30 at the usual place"),
+        ("in", "Perfect, see you there"),
+    ],
+    [("out", "Did you get the documents I sent?"), ("in", "Got them, thanks. I'll review tonight.")],
+    [
+        ("in", "Can you pick up some milk on the way home?"),
+        ("out", "Sure, anything else?"),
+        ("in", "Eggs and bread please"),
+    ],
+    [("in", "Happy birthday!! 🎉"), ("out", "Thank you so much!")],
+    [("in", "The meeting moved to 3pm"), ("out", "Thanks for letting me know")],
+    [("in", "周末一起去爬山吗？"), ("out", "好啊，几点出发？"), ("in", "早上八点")],
+    [("out", "Running 10 minutes late, sorry"), ("in", "No problem")],
+]
 
 
 class MessagesApp(App):
@@ -32,6 +52,53 @@ class MessagesApp(App):
             newest_first=("date", "_id"),
         ),
     )
+    seed_order = 2  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        rng, now, contacts = seed.rng, seed.now, seed.tables["contacts"]
+        sms: list[dict[str, Any]] = []
+        threads: dict[str, int] = {}
+        chat_contacts = [*rng.sample(contacts[:-1], 5), contacts[-1]]
+        t = now - 86400 * 3
+        chats = list(CHATS)
+        rng.shuffle(chats)
+        chat_zh = next(c for c in CHATS if any("周末" in b for _, b in c))
+        chats = [*[c for c in chats if c is not chat_zh][:5], chat_zh]
+        for contact, chat in zip(chat_contacts, chats, strict=True):
+            t += rng.randint(3600, 20000)
+            addr = contact["number"]
+            threads.setdefault(addr, len(threads) + 1)
+            for direction, body in chat:
+                t += rng.randint(30, 900)
+                sms.append(
+                    {
+                        "thread_id": threads[addr],
+                        "address": addr,
+                        "date": t * 1000,
+                        "read": 1,
+                        "type": 1 if direction == "in" else 2,
+                        "body": body,
+                    }
+                )
+        code = f"{rng.randint(100000, 999999)}"
+        code_addr = "72837"
+        threads[code_addr] = len(threads) + 1
+        sms.append(
+            {
+                "thread_id": threads[code_addr],
+                "address": code_addr,
+                "date": (now - 120) * 1000,
+                "read": 0,
+                "type": 1,
+                "body": f"Your code is {code}. It expires in 10 minutes. Do not share it.",
+            }
+        )
+        sms.sort(key=lambda m: m["date"])
+        for i, m in enumerate(sms, 1):
+            m["_id"] = i
+        seed.shared["threads"] = threads
+        seed.shared["verification_code"] = code
+        return sms
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         addr = str(values.get("address", ""))

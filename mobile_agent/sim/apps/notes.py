@@ -10,7 +10,16 @@ from typing import Any
 
 from mobile_agent.sim.apps.base import App, Screen
 from mobile_agent.sim.providers import Provider
+from mobile_agent.sim.seed import SeedContext
 from mobile_agent.sim.ui import Button, TextView, View
+
+NOTES = [
+    ("Shopping list", "Milk\nEggs\nBread\nCoffee beans"),
+    ("Meeting notes", "Discuss Q3 roadmap\nBudget review on Friday"),
+    ("Gift ideas", "Book for Dad\nScarf for Mom"),
+    ("Travel checklist", "Passport\nCharger\nSunscreen"),
+    ("Recipe", "Pasta: boil 10 min, add sauce and basil"),
+]
 
 
 class NotesApp(App):
@@ -26,6 +35,13 @@ class NotesApp(App):
             columns=("_id", "title", "body", "modified"),
         ),
     )
+    seed_order = 3  # when it draws from the seed's random stream
+
+    def seed_rows(self, table: str, seed: SeedContext) -> list[dict[str, Any]]:
+        return [
+            {"_id": i, "title": title, "body": body, "modified": (seed.now - 86400 * (5 - i)) * 1000}
+            for i, (title, body) in enumerate(seed.rng.sample(NOTES, 3), 1)
+        ]
 
     def new_row(self, table: str, values: dict[str, Any], type_: int | None) -> dict[str, Any]:
         return {
