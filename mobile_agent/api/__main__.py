@@ -36,11 +36,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default=os.environ.get("MOBILE_AGENT_LOG_LEVEL", "info"), help="MOBILE_AGENT_LOG_LEVEL"
     )
     p.add_argument("--no-access-log", action="store_true", help="do not log every request")
+    p.add_argument(
+        "--cluster",
+        default=os.environ.get("MOBILE_AGENT_CLUSTER") or None,
+        metavar="ADDRESS",
+        help="serve as a replica of a phone fleet on this Ray cluster (MOBILE_AGENT_CLUSTER; needs "
+        "--db-url postgresql+psycopg://... and the fleet extra; see docs/fleet.md)",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.cluster:  # imported only here: a plain `serve` needs neither Ray nor psycopg
+        from mobile_agent.fleet.serve import serve_cluster
+
+        return serve_cluster(
+            args.host,
+            args.port,
+            args.token,
+            cluster=args.cluster,
+            log_level=args.log_level,
+            access_log=not args.no_access_log,
+            runs_dir=args.runs_dir,
+            db_url=args.db_url,
+        )
     serve(
         host=args.host,
         port=args.port,

@@ -1,0 +1,298 @@
+"""Phone leases in PostgreSQL: row locks decide who gets a phone, fencing tokens decide who may write.
+
+Tables of their own (`fleet_phones`, `fleet_blobs`), beside the task store's `tasks` and
+`events`, so the fleet adds to the store and changes nothing a single `serve` uses.
+
+- `lease_batch`: one transaction takes the oldest queued tasks and the free phones with
+  `SELECT ... FOR UPDATE SKIP LOCKED`; two replicas never see the same row, so a phone is leased
+  to one task at a time. Each lease bumps the phone's `token`.
+- Everything a phone's actor writes (events, screenshots, the final status) is *fenced*: it
+  commits only while the phone row still holds that task and that token (checked under the
+  row's lock). A lease revoked because its host was declared lost can never be written to
+  again, so a partitioned host that comes back cannot finish a task twice.
+- Screenshots live in the store (`fleet_blobs`): every replica can serve them and a fleet needs
+  no shared filesystem or bucket (a PNG of a few hundred KB per step is small next to what
+  PostgreSQL handles).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Float, Integer, LargeBinary, String, Text, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from mobile_agent.api.store import ACTIVE, EventRow, TaskRecord, TaskRow
+from mobile_agent.bus import EventType
+
+__all__ = [
+    "AVAILABLE",
+    "LEASED",
+    "OFFLINE",
+    "Fenced",
+    "FleetStore",
+    "Lease",
+    "PhoneRow",
+]
+
+AVAILABLE, LEASED, OFFLINE = "available", "leased", "offline"
+
+
+class Fenced(RuntimeError):
+    """The lease this write belongs to was revoked (the task was ended elsewhere)."""
+
+
+class FleetBase(DeclarativeBase):
+    pass
+
+
+class PhoneRow(FleetBase):
+    __tablename__ = "fleet_phones"
+
+    serial: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    token: Mapped[int] = mapped_column(Integer, default=0)
+    leased_at: Mapped[float | None] = mapped_column(Float, default=None)
+    seen_at: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "serial": self.serial,
+            "host": self.host,
+            "state": self.state,
+            "leased_by": self.task_id,
+            "error": self.error,
+        }
+
+
+class BlobRow(FleetBase):
+    __tablename__ = "fleet_blobs"
+
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+@dataclass(frozen=True)
+class Lease:
+    task: TaskRecord
+    serial: str
+    token: int
+    actor: str
+    host: str
+
+
+class FleetStore:
+    """The fleet's transactions on one engine (synchronous; callers run them in threads)."""
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError(
+                f"a fleet needs PostgreSQL (row locks with SKIP LOCKED); got a {engine.dialect.name} URL"
+            )
+        self.engine = engine
+        FleetBase.metadata.create_all(engine)
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    # phones --------------------------------------------------------------------------------
+
+    def phones(self) -> list[PhoneRow]:
+        with self._session() as s:
+            return list(s.scalars(select(PhoneRow).order_by(PhoneRow.host, PhoneRow.serial)).all())
+
+    def phone_seen(self, serial: str, host: str, actor: str) -> None:
+        """A phone answered: register it, or bring it back from offline (never over a lease)."""
+        now = time.time()
+        with self._session.begin() as s:
+            stmt = pg_insert(PhoneRow).values(
+                serial=serial, host=host, actor=actor, state=AVAILABLE, token=0, seen_at=now
+            )
+            s.execute(stmt.on_conflict_do_nothing(index_elements=["serial"]))
+            s.execute(
+                update(PhoneRow)
+                .where(PhoneRow.serial == serial, PhoneRow.task_id.is_(None))
+                .values(host=host, actor=actor, state=AVAILABLE, seen_at=now, error=None)
+            )
+            s.execute(
+                update(PhoneRow)
+                .where(PhoneRow.serial == serial, PhoneRow.task_id.is_not(None))
+                .values(seen_at=now)
+            )
+
+    def phone_offline(self, serial: str, error: str) -> None:
+        """A free phone stopped answering (a leased one goes through `revoke`)."""
+        with self._session.begin() as s:
+            s.execute(
+                update(PhoneRow)
+                .where(PhoneRow.serial == serial, PhoneRow.task_id.is_(None), PhoneRow.state != OFFLINE)
+                .values(state=OFFLINE, error=error)
+            )
+
+    def queued_ids(self, limit: int = 1000) -> list[str]:
+        query = select(TaskRow.id).where(TaskRow.status == "queued").order_by(TaskRow.created_at, TaskRow.id)
+        with self._session() as s:
+            return list(s.scalars(query.limit(limit)).all())
+
+    # leases --------------------------------------------------------------------------------
+
+    def lease_batch(self, limit: int = 64) -> list[Lease]:
+        """Give free phones to the oldest queued tasks (a task naming a phone waits for it)."""
+        now = time.time()
+        leases: list[Lease] = []
+        with self._session.begin() as s:
+            tasks = s.scalars(
+                select(TaskRow)
+                .where(TaskRow.status == "queued")
+                .order_by(TaskRow.created_at, TaskRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not tasks:
+                return []
+            free = list(
+                s.scalars(
+                    select(PhoneRow)
+                    .where(PhoneRow.state == AVAILABLE, PhoneRow.task_id.is_(None))
+                    .order_by(PhoneRow.seen_at)
+                    .with_for_update(skip_locked=True)
+                ).all()
+            )
+            for task in tasks:
+                if not free:
+                    break
+                phone = next((p for p in free if task.device in (None, p.serial)), None)
+                if phone is None:
+                    continue
+                free.remove(phone)
+                phone.state, phone.task_id, phone.leased_at = LEASED, task.id, now
+                phone.token += 1
+                task.status, task.assigned_device = "running", phone.serial
+                task.started_at, task.run_dir = now, task.id
+                s.flush()
+                leases.append(
+                    Lease(TaskRecord.from_row(task), phone.serial, phone.token, phone.actor, phone.host)
+                )
+        return leases
+
+    def _locked_phone(self, s: Session, serial: str, task_id: str, token: int) -> PhoneRow:
+        phone = s.scalars(select(PhoneRow).where(PhoneRow.serial == serial).with_for_update()).first()
+        if phone is None or phone.task_id != task_id or phone.token != token:
+            raise Fenced(f"the lease of task {task_id} on {serial} (token {token}) is no longer held")
+        return phone
+
+    def requeue(self, serial: str, task_id: str, token: int, error: str | None = None) -> bool:
+        """The phone never started the task: queue it again, the phone offline when `error`."""
+        with self._session.begin() as s:
+            try:
+                phone = self._locked_phone(s, serial, task_id, token)
+            except Fenced:
+                return False
+            phone.task_id, phone.leased_at, phone.token = None, None, phone.token + 1
+            phone.state, phone.error = (OFFLINE, error) if error else (AVAILABLE, None)
+            s.execute(
+                update(TaskRow)
+                .where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE))
+                .values(status="queued", assigned_device=None, started_at=None)
+            )
+        return True
+
+    # fenced writes (the phone's actor) -----------------------------------------------------
+
+    def write_events(
+        self,
+        serial: str,
+        task_id: str,
+        token: int,
+        events: Sequence[dict[str, Any]],
+        blobs: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        """Append events (idempotent on seq: a retried batch is not doubled) and screenshots."""
+        with self._session.begin() as s:
+            self._locked_phone(s, serial, task_id, token)
+            if events:
+                rows = [
+                    {
+                        "task_id": task_id,
+                        "seq": e["seq"],
+                        "ts": e["ts"],
+                        "type": e["type"],
+                        "step": e.get("step"),
+                        "role": e.get("role"),
+                        "data": e.get("data") or {},
+                    }
+                    for e in events
+                ]
+                s.execute(
+                    pg_insert(EventRow).values(rows).on_conflict_do_nothing(constraint="uq_events_task_seq")
+                )
+                steps = [e["step"] for e in events if e["type"] == EventType.STEP_FINISHED and e.get("step")]
+                if steps:
+                    s.execute(update(TaskRow).where(TaskRow.id == task_id).values(steps=max(steps)))
+            for name, data in blobs:
+                stmt = pg_insert(BlobRow).values(
+                    task_id=task_id, name=name, data=data, created_at=time.time()
+                )
+                s.execute(stmt.on_conflict_do_nothing(index_elements=["task_id", "name"]))
+
+    def finish(self, serial: str, task_id: str, token: int, **values: Any) -> None:
+        """Record the task's end and free the phone, in one fenced transaction."""
+        with self._session.begin() as s:
+            phone = self._locked_phone(s, serial, task_id, token)
+            s.execute(
+                update(TaskRow).where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE)).values(**values)
+            )
+            phone.task_id, phone.leased_at, phone.state, phone.error = None, None, AVAILABLE, None
+
+    # revocation (a replica, when a host is lost) -------------------------------------------
+
+    def revoke(self, serial: str, reason: str) -> str | None:
+        """The phone's host is lost: the phone goes offline, its lease is revoked (token bumped)
+        and its task, if any, ends `failed` with `reason` after the events already streamed.
+        Returns the task id that was ended."""
+        now = time.time()
+        with self._session.begin() as s:
+            phone = s.scalars(select(PhoneRow).where(PhoneRow.serial == serial).with_for_update()).first()
+            if phone is None:
+                return None
+            task_id = phone.task_id
+            phone.state, phone.error, phone.task_id, phone.leased_at = OFFLINE, reason, None, None
+            phone.token += 1
+            if task_id is None:
+                return None
+            task = s.scalars(select(TaskRow).where(TaskRow.id == task_id).with_for_update()).first()
+            if task is None or task.status not in ACTIVE:
+                return None
+            last = s.scalar(select(func.max(EventRow.seq)).where(EventRow.task_id == task_id)) or 0
+            steps = s.scalar(
+                select(func.max(EventRow.step)).where(
+                    EventRow.task_id == task_id, EventRow.type == EventType.STEP_FINISHED
+                )
+            )
+            steps = int(steps or task.steps or 0)
+            task.status, task.reason, task.error = "failed", reason, "host_lost"
+            task.finished_at, task.steps, task.pending_request = now, steps, None
+            s.add(
+                EventRow(
+                    task_id=task_id,
+                    seq=int(last) + 1,
+                    ts=now,
+                    type=EventType.TASK_FINISHED,
+                    data={"status": "failed", "reason": reason, "answer": None, "steps": steps},
+                )
+            )
+            return task_id
+
+    def blob(self, task_id: str, name: str) -> bytes | None:
+        with self._session() as s:
+            row = s.get(BlobRow, (task_id, name))
+            return row.data if row else None
