@@ -33,6 +33,8 @@ PASSTHROUGH = {
     "bench": "run the offline benchmark on virtual phones (see `mobile-agent bench --help`)",
     "demo": "a virtual phone and the oracle policy, end to end (see `mobile-agent demo --help`)",
     "mcp": "serve a phone's tools and our agent over MCP (see `mobile-agent mcp --help`)",
+    "host": "serve this machine's phones to a fleet (Ray cluster) (see `mobile-agent host --help`)",
+    "replay": "replay a successful run directory with no model call (see `mobile-agent replay --help`)",
     "rollout": "k samples per task on virtual phones -> a training dataset (see `mobile-agent rollout --help`)",
     "eval-steps": "score a model step by step on a rollout dataset (see `mobile-agent eval-steps --help`)",
 }
@@ -450,6 +452,8 @@ def _passthrough(command: str, argv: list[str]) -> int:
         "bench": ["mobile_agent.bench.cli", "mobile_agent.bench.__main__"],
         "demo": ["mobile_agent.bench.cli", "mobile_agent.bench.demo"],
         "mcp": ["mobile_agent.mcp.cli"],
+        "host": ["mobile_agent.fleet.host"],
+        "replay": ["mobile_agent.replay.cli"],
         "rollout": ["mobile_agent.rollout.cli"],
         "eval-steps": ["mobile_agent.rollout.eval_cli"],
     }[command]
