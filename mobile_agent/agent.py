@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -36,6 +36,9 @@ from mobile_agent.loop import Runner, RunResult
 from mobile_agent.output import OutputSchemaError, OutputSpec
 from mobile_agent.preflight import SetupError, SetupProblem, check_setup
 from mobile_agent.trajectory import TrajectoryWriter, new_run_dir
+
+if TYPE_CHECKING:
+    from mobile_agent.replay.session import ReplaySession
 
 __all__ = ["Agent", "OutputSchemaError", "RunResult", "SetupError"]
 
@@ -134,6 +137,8 @@ class Agent:
         knowledge: str = "",
         check_setup: bool = True,
         output: type[BaseModel] | dict[str, Any] | OutputSpec | None = None,
+        cache: str | Path | None = None,
+        replay: str | Path | ReplaySession | None = None,
     ) -> RunResult:
         """Run one task to its end and return how it ended.
 
@@ -151,6 +156,10 @@ class Agent:
         `config.output_retries` times) and `result.output` holds the value (an instance of the
         model when a model was given). A schema that is not valid JSON Schema raises
         `OutputSchemaError` (a ValueError) before anything runs.
+
+        `cache` (a folder) replays a stored successful run of the same instruction from the same
+        starting screen with no model call, and stores this run there when it succeeds; `replay`
+        (a run directory) replays that run. A divergence hands over to the model (docs/replay.md).
         """
         if not instruction or not instruction.strip():
             raise ValueError("the instruction is empty")
@@ -162,6 +171,7 @@ class Agent:
         if max_seconds is not None and not max_seconds > 0:  # also NaN
             raise ValueError(f"max_seconds must be more than 0, got {max_seconds!r}")
         spec = OutputSpec.of(output) if output is not None else None
+        session = self._replay_session(instruction, cache, replay, spec)
         ready = await self._check_setup() if check_setup else None
         bus = bus if bus is not None else Bus()
         try:
@@ -207,7 +217,16 @@ class Agent:
                 result = RunResult("failed", f"device error: {exc}", error=kind, instruction=instruction)
                 return result
             assert device is not None
-            runner = Runner(device, models, self.config, bus, human=self.human, cancel=cancel, output=spec)
+            runner = Runner(
+                device,
+                models,
+                self.config,
+                bus,
+                human=self.human,
+                cancel=cancel,
+                output=spec,
+                prelude=session,
+            )
             result = await runner.run(
                 instruction, knowledge=knowledge, max_steps=max_steps, max_seconds=max_seconds
             )
@@ -230,6 +249,8 @@ class Agent:
             if not result.instruction:
                 result.instruction = instruction
             writer.finish(result.to_json())
+            if session is not None:
+                session.after_run(result, run_dir)
             for unsub in unsubscribe:
                 unsub()
             bus.close()
@@ -239,6 +260,30 @@ class Agent:
             if owned_device and device is not None:
                 with contextlib.suppress(Exception):
                     await device.close()
+
+    def _replay_session(
+        self,
+        instruction: str,
+        cache: str | Path | None,
+        replay: str | Path | ReplaySession | None,
+        spec: OutputSpec | None,
+    ) -> ReplaySession | None:
+        """The run's replay prelude, or None; ValueError (RecipeError) for an unusable recipe."""
+        if cache is None and replay is None:
+            return None
+        if spec is not None:
+            raise ValueError("a replay or the plan cache cannot give a structured answer (output=)")
+        from mobile_agent.replay.session import NoModel, ReplaySession
+
+        if isinstance(replay, ReplaySession):
+            return replay
+        return ReplaySession(
+            recipe=replay,
+            cache=cache,
+            instruction=instruction,
+            mode=self.config.mode,
+            can_hand_over=not isinstance(self.models, NoModel),
+        )
 
     async def _check_setup(self) -> tuple[dict[str, ChatModel], list[ChatModel], Device, bool]:
         """Models, device and endpoints, all checked before a run directory exists.

@@ -23,6 +23,7 @@ class EventType:
     TASK_STARTED = "task.started"  # instruction, mode, device, model, max_steps, knowledge
     STEP_STARTED = "step.started"  # (step)
     SCREEN = "screen.captured"  # phase ("before"|"after"), file, width, height; blobs["png"]
+    UI_TREE = "screen.tree"  # phase ("before"), file (steps/NNN-before.xml); blobs["xml"] (for replay)
     MODEL_CALL = "model.call"  # role, model, latency_s, prompt_tokens, completion_tokens, raw
     PARSE_ERROR = "role.parse_error"  # role, raw, reason, attempt
     PLAN = "plan.updated"  # thought, completed, plan (list[str]), subgoal, finished

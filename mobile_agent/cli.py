@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a JSON Schema file: the answer must be JSON matching it (`output` in the result)",
     )
+    r.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="plan cache: replay a stored run of this instruction on this screen with no model call (docs/replay.md)",
+    )
     r.add_argument("--quiet", "-q", action="store_true", help="no live progress, only the summary")
     r.add_argument(
         "--verbose", "-v", action="store_true", help="also print thoughts, notes and screen changes"
@@ -294,6 +299,8 @@ async def _run(args: argparse.Namespace) -> int:
     if not args.instruction.strip():
         raise UsageError('the instruction is empty: say what to do, e.g. mobile-agent run "Turn on Wi-Fi"')
     schema = _output_schema(args.output_schema)
+    if args.cache and schema is not None:
+        raise UsageError("--cache replays recorded steps: it cannot give a structured answer")
     console = _console()
     try:
         config = load_config(
@@ -323,7 +330,9 @@ async def _run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGINT, cancel.set)
         loop.add_signal_handler(signal.SIGTERM, cancel.set)
     try:
-        result = await agent.run(args.instruction, cancel=cancel, knowledge=args.knowledge, output=schema)
+        result = await agent.run(
+            args.instruction, cancel=cancel, knowledge=args.knowledge, output=schema, cache=args.cache
+        )
     except SetupError as exc:  # checked before a run directory is made: every problem at once
         raise UsageError(_setup_message(exc)) from None
     except OSError as exc:  # device and model trouble end as a result; this is the run directory

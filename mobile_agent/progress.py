@@ -78,6 +78,9 @@ class ProgressPrinter:
             )
         if t == EventType.ANSWER:
             return f"  [bold green]answer[/]    {_short(d.get('text'), 300)}"
+        if t.startswith("replay.") and d.get("message"):  # replay and plan cache (docs/replay.md)
+            style = "bold yellow" if t == "replay.diverged" else "cyan"
+            return f"  [{style}]replay[/]    {_short(d.get('message'), 300)}"
         if t == EventType.ERROR:
             return f"  [red]error[/] ({d.get('where')}): {_short(d.get('message'), 200)}"
         return None

@@ -1,7 +1,8 @@
 """The run directory: a bus subscriber that records everything as it happens.
 
 Layout (the contract): `RUN/events.jsonl` (one event a line, flushed as it comes),
-`RUN/steps/NNN-before.png` and `NNN-after.png`, `RUN/result.json` and `RUN/report.html`
+`RUN/steps/NNN-before.png` and `NNN-after.png`, `NNN-before.xml` (the UI tree each step started
+from: what `mobile-agent replay` checks the screen against), `RUN/result.json` and `RUN/report.html`
 (self-contained). `finish()` writes the last two; call it in a `finally` so a failed or
 cancelled run leaves a complete directory too.
 """
@@ -53,17 +54,21 @@ class TrajectoryWriter:
             return
         self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
         self._events.flush()
-        if event.type == EventType.SCREEN and "png" in event.blobs:
+        blob = event.blobs.get("png") if event.type == EventType.SCREEN else None
+        if event.type == EventType.UI_TREE:  # the UI tree a replay checks the screen against
+            blob = event.blobs.get("xml")
+        if blob is not None:
+            ext = "xml" if event.type == EventType.UI_TREE else "png"
             rel = str(
                 event.data.get("file")
-                or f"steps/{event.step or 0:03d}-{event.data.get('phase', 'screen')}.png"
+                or f"steps/{event.step or 0:03d}-{event.data.get('phase', 'screen')}.{ext}"
             )
             target = (self.run_dir / rel).resolve()
             if self.run_dir.resolve() in target.parents:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 # whole or not at all: a crash mid-write must not leave a torn screenshot
                 partial = target.with_name(target.name + ".part")
-                partial.write_bytes(event.blobs["png"])
+                partial.write_bytes(blob)
                 os.replace(partial, target)
 
     def finish(self, result: dict[str, Any]) -> Path:

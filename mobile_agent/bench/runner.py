@@ -75,6 +75,7 @@ class BenchOptions:
     task_timeout_s: float | None = None
     agent_options: dict[str, Any] = field(default_factory=dict)  # extra AgentConfig settings
     keep_runs: bool = True
+    cache: Path | None = None  # the plan cache folder (`mobile-agent run --cache`), or None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -191,7 +192,9 @@ async def run_one(
             agent.subscribe(lambda ev: on_event(task.instance_id, ev))
         per_step = 15.0 if oracle is not None else 60.0
         timeout = opts.task_timeout_s or max(60.0, per_step * task.max_steps)
-        result = await agent.run(task.goal, out_dir=run_root, max_steps=task.max_steps, max_seconds=timeout)
+        result = await agent.run(
+            task.goal, out_dir=run_root, max_steps=task.max_steps, max_seconds=timeout, cache=opts.cache
+        )
         status, reason, answer = str(result.status), str(result.reason or ""), result.answer
         steps, claimed = int(result.steps), bool(result.claimed_success)
         run_dir = str(result.run_dir) if result.run_dir else None
@@ -246,6 +249,7 @@ async def run_bench(
     agent_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
     on_event: EventPrinter | None = None,
+    cache: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark; returns the summary (also written to OUT/results.json and report.html)."""
     from mobile_agent.bench.oracle import OracleServer
@@ -269,6 +273,7 @@ async def run_bench(
         seed=seed,
         task_timeout_s=task_timeout_s,
         agent_options=dict(agent_options or {}),
+        cache=Path(cache) if cache is not None else None,
     )
     templates = select_tasks(tasks_pattern)
     if not templates:

@@ -93,6 +93,7 @@ class Observer:
         self.config = config
         self.bus = bus
         self.meter = meter
+        self._tree: asyncio.Task[None] | None = None
 
     async def device_call(self, what: str, call: Awaitable[T]) -> T:
         """Await one device call, counting its time; foreign errors become `DeviceError`."""
@@ -163,6 +164,41 @@ class Observer:
             clock.device_s = device_before
             clock.settle_s += time.perf_counter() - t0
         return await jobs[-1]
+
+    def record_tree(self, step: int) -> None:
+        """Dump the UI tree beside the step's screenshot, in the background (hidden behind the
+        model calls); await it before the step's action changes the screen. The tree is what a
+        replay checks the screen against; a device without a UI dump simply records none."""
+
+        async def dump() -> None:
+            try:
+                xml = await asyncio.wait_for(
+                    self.device.ui_tree(), timeout=max(5.0, self.config.settle_timeout_s)
+                )
+            except Exception:  # no tree recorded: the step is still fine, only not replayable
+                return
+            if not self.bus.closed:
+                self.bus.publish(
+                    EventType.UI_TREE,
+                    {"phase": "before", "file": f"steps/{step:03d}-before.xml"},
+                    step=step,
+                    blobs={"xml": xml.encode("utf-8")},
+                )
+
+        if self._tree is not None:  # the last step's dump, if still running, is of no use now
+            self._tree.cancel()
+        self._tree = asyncio.create_task(dump(), name=f"ui-tree-{step}")
+
+    def cancel_tree(self) -> None:
+        """The run has ended: a dump still running is dropped."""
+        if self._tree is not None:
+            self._tree.cancel()
+
+    async def tree_recorded(self) -> None:
+        """Wait for the step's UI tree dump (it never raises) before the screen changes."""
+        if self._tree is not None:
+            await self._tree
+            self._tree = None
 
     def publish(self, step: int, phase: str, screen: Screen) -> None:
         """A `screen` event with the PNG as a blob (the run directory writes it to steps/)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mobile_agent.actions import Action, ActionError, Answer, Ask, Terminate, Wait, check_in_frame
@@ -53,6 +54,7 @@ class Runner:
         human: HumanChannel | None = None,
         cancel: asyncio.Event | None = None,
         output: OutputSpec | None = None,
+        prelude: Callable[[Runner], Awaitable[End | None]] | None = None,
     ) -> None:
         self.device = device
         self.models = models
@@ -72,6 +74,9 @@ class Runner:
         self.loop_guard = LoopGuard(config, bus)
         self._started = 0.0
         self.result: RunResult | None = None
+        # runs before the first model step (a replay): an End ends the run, None hands over to
+        # the model from step `self.steps + 1`
+        self.prelude = prelude
 
     # ------------------------------------------------------------------ public
 
@@ -140,6 +145,7 @@ class Runner:
             pass
 
     def _finish(self, end: End) -> RunResult:
+        self.observe.cancel_tree()
         state = self.bus.state
         answer = state.answer
         output = self.roles.output_value
@@ -185,6 +191,10 @@ class Runner:
 
     async def _loop(self) -> End:
         try:
+            if self.prelude is not None:
+                end = await self.prelude(self)
+                if end is not None:
+                    return end
             return await self._steps()
         except Stop as stop:
             return stop.end
@@ -226,6 +236,7 @@ class Runner:
     async def _execute(self, action: Action, screen: Screen) -> list[actuation.DevicePoint]:
         """Perform the action through the actuation table; device time and waits counted apart."""
         points = actuation.device_points(action, screen.frame)
+        await self.observe.tree_recorded()
         call = actuation.device_call(self.device, action, points)
         if call is None:
             return points
@@ -253,15 +264,17 @@ class Runner:
     async def _steps(self) -> End:
         cfg = self.config
         screen = await self.observe.capture()
-        for step in range(1, self.max_steps + 1):
+        for step in range(self.steps + 1, self.max_steps + 1):
             self.steps = step
             self.meter.new_step()
             self.bus.publish(EventType.STEP_STARTED, {"step": step}, step=step)
             self.observe.publish(step, "before", screen)
+            self.observe.record_tree(step)
             if cfg.mode == "multi":
                 await self.roles.plan(step, screen)
                 # with an output schema the Worker still owes the structured answer
                 if self.bus.state.finished and (self.output is None or self.roles.output_value is not None):
+                    await self.observe.tree_recorded()
                     self._end_step(step, "finished", None, None)
                     return End("succeeded", "the Manager marked the task finished", claimed=True)
             proposal = await self.roles.propose(step, screen)
@@ -273,11 +286,13 @@ class Runner:
             role = "single" if cfg.mode == "single" else "worker"
 
             if isinstance(action, Answer):
+                await self.observe.tree_recorded()
                 self._no_device_step(step, action)
                 self.bus.publish(EventType.ANSWER, {"text": action.text}, step=step, role=role)
                 self._end_step(step, "A", None, None)
                 return End("succeeded", "the agent answered", claimed=True)
             if isinstance(action, Terminate):
+                await self.observe.tree_recorded()
                 self._no_device_step(step, action)
                 self._end_step(step, "A" if action.status == "success" else "C", None, None)
                 if action.status == "success":
