@@ -7,6 +7,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+__all__ = [
+    "OPERATORS",
+    "Pipeline",
+    "Redirect",
+    "Segment",
+    "ShellSyntaxError",
+    "SimpleCommand",
+    "Word",
+    "parse",
+    "split_words",
+    "tokenize",
+]
+
 
 class ShellSyntaxError(Exception):
     """A parse error; `str()` is what mksh prints after `/system/bin/sh: `."""

@@ -13,6 +13,8 @@ from mobile_agent.sim.commands.intents import (
 from mobile_agent.sim.commands.keyboards import am_broadcast
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = ["cmd_am", "cmd_monkey", "force_stop"]
+
 
 def _am_start(ctx: Ctx, args: list[str]) -> int:
     try:

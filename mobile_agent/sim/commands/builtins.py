@@ -18,6 +18,32 @@ from mobile_agent.sim.commands.registry import (
 )
 from mobile_agent.sim.fs import FSError
 
+__all__ = [
+    "SHELL_ONLY",
+    "TOYBOX_APPLETS",
+    "cmd_cd",
+    "cmd_date",
+    "cmd_echo",
+    "cmd_env",
+    "cmd_exec",
+    "cmd_exit",
+    "cmd_export",
+    "cmd_false",
+    "cmd_getenforce",
+    "cmd_id",
+    "cmd_nohup",
+    "cmd_printf",
+    "cmd_pwd",
+    "cmd_sh",
+    "cmd_sleep",
+    "cmd_test",
+    "cmd_toybox",
+    "cmd_true",
+    "cmd_uname",
+    "cmd_which",
+    "cmd_whoami",
+]
+
 # ---------------------------------------------------------------- trivial
 
 

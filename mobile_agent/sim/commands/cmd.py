@@ -9,6 +9,8 @@ from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 from mobile_agent.sim.commands.screen import cmd_wm
 from mobile_agent.sim.commands.settings import cmd_ime, cmd_settings
 
+__all__ = ["cmd_cmd"]
+
 
 def cmd_cmd(ctx: Ctx, args: list[str]) -> int:
     if not args:

@@ -9,6 +9,8 @@ from typing import Any
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 from mobile_agent.sim.where import WhereError
 
+__all__ = ["cmd_content"]
+
 
 def _first(opts: dict[str, list[str]], name: str) -> str | None:
     values = opts.get(name)

@@ -7,6 +7,8 @@ from mobile_agent.sim.commands.packages import apk_path
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 from mobile_agent.sim.procs import app_pid, running_packages
 
+__all__ = ["cmd_dumpsys"]
+
 
 def cmd_dumpsys(ctx: Ctx, args: list[str]) -> int:
     if not args:

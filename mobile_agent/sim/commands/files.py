@@ -19,6 +19,23 @@ from mobile_agent.sim.commands.registry import (
 )
 from mobile_agent.sim.fs import FSError
 
+__all__ = [
+    "cmd_base64",
+    "cmd_cat",
+    "cmd_chmod",
+    "cmd_cp",
+    "cmd_ls",
+    "cmd_md5sum",
+    "cmd_mkdir",
+    "cmd_mv",
+    "cmd_rm",
+    "cmd_rmdir",
+    "cmd_sha1sum",
+    "cmd_sha256sum",
+    "cmd_stat",
+    "cmd_touch",
+]
+
 # ---------------------------------------------------------------- files
 
 

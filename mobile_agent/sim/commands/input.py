@@ -6,6 +6,8 @@ from mobile_agent.sim import gesture
 from mobile_agent.sim.adb_keycodes import keycode_from_string
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = ["INPUT_SOURCES", "INPUT_USAGE", "cmd_input"]
+
 INPUT_USAGE = """Usage: input [<source>] [-d DISPLAY_ID] <command> [<arg>...]
 
 The sources are:

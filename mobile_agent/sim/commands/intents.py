@@ -6,6 +6,16 @@ from typing import Any
 
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = [
+    "focus_of",
+    "full_class",
+    "parse_intent",
+    "resolve_component",
+    "short_component",
+    "start_text",
+    "wait_report",
+]
+
 # ---------------------------------------------------------------- activities
 
 

@@ -10,6 +10,8 @@ from mobile_agent.sim.adb_keycodes import keycode_from_string
 from mobile_agent.sim.commands.intents import parse_intent, start_text
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = ["ADB_KEYBOARD_IME", "U2_KEYBOARD_IME", "am_broadcast"]
+
 ADB_KEYBOARD_IME = "com.android.adbkeyboard/.AdbIME"
 U2_KEYBOARD_IME = "com.github.uiautomator/.AdbKeyboard"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mobile_agent.sim.commands.intents import parse_intent
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = ["THIRD_PARTY_PREFIXES", "all_packages", "apk_path", "cmd_pm"]
+
 # ---------------------------------------------------------------- packages
 
 

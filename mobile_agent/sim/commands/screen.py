@@ -7,6 +7,8 @@ import struct
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 from mobile_agent.sim.fs import FSError
 
+__all__ = ["cmd_screencap", "cmd_uiautomator", "cmd_wm"]
+
 # ---------------------------------------------------------------- screen
 
 

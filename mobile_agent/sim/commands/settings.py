@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 
+__all__ = ["NAMESPACES", "cmd_ime", "cmd_settings"]
+
 # ---------------------------------------------------------------- settings and content
 
 

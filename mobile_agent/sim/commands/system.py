@@ -9,6 +9,8 @@ from mobile_agent.sim.commands.registry import Ctx, commands_of, register
 from mobile_agent.sim.jobs import ProcessJob
 from mobile_agent.sim.procs import process_table
 
+__all__ = ["U2_JAR", "cmd_app_process", "cmd_getprop", "cmd_ifconfig", "cmd_ip", "cmd_setprop", "cmd_svc"]
+
 U2_JAR = "/data/local/tmp/u2.jar"
 
 

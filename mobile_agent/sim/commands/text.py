@@ -12,6 +12,8 @@ from mobile_agent.sim.commands.registry import (
 )
 from mobile_agent.sim.fs import FSError
 
+__all__ = ["cmd_grep", "cmd_head", "cmd_sort", "cmd_tail", "cmd_wc"]
+
 # ---------------------------------------------------------------- text filters
 
 
