@@ -11,15 +11,19 @@ __all__ = ["read_events", "recorded_answers"]
 
 
 def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
-    """The events of a run directory (a torn last line is skipped)."""
+    """The events of a run directory (a torn last line is skipped).
+
+    Read as bytes and split on newlines only: a crash can cut a line inside a UTF-8 character, and
+    text written with `ensure_ascii=False` may hold U+2028 or U+0085, which `str.splitlines`
+    would take for line ends."""
     events: list[dict[str, Any]] = []
     path = Path(run_dir) / "events.jsonl"
     if not path.exists():
         return events
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_bytes().split(b"\n"):
         try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
+            events.append(json.loads(line.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
             continue
     return events
 
