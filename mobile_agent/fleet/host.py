@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--name", default=None, help="this host's name (default: hostname-XXXX)")
     p.add_argument(
+        "--node-ip",
+        default=os.environ.get("MOBILE_AGENT_NODE_IP") or None,
+        help="this node's IP address in the cluster (MOBILE_AGENT_NODE_IP; default: Ray's choice)",
+    )
+    p.add_argument(
         "--runs-dir", default=None, help="local scratch for run directories (default: a temp folder)"
     )
     return p
@@ -92,11 +97,19 @@ def host_main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     serials, sim = _phones(args)
     resource = host_resource(name)
-    node = start_node(address, resource, runs_dir / "ray-node.log")
     actors: list[Any] = []
+    node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip)
     try:
         ray = connect(address)
-        wait_node(ray, resource)
+        for attempt in range(3):  # a node can time out joining a busy head: try again
+            try:
+                wait_node(ray, resource, node)
+                break
+            except ChildProcessError as exc:
+                print(f"host {name}: {exc}; retrying (see {runs_dir / 'ray-node.log'})", file=sys.stderr)
+                if attempt == 2:
+                    raise
+                node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip)
         from .actor import PhoneActor, actor_name
 
         adb = _adb_address()

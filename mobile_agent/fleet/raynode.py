@@ -47,7 +47,9 @@ def _ray_cli() -> list[str]:
     return [sys.executable, "-c", "from ray.scripts.scripts import main; main()"]
 
 
-def start_node(address: str, resource: str, log_path: Path, num_cpus: int = 1) -> subprocess.Popen[bytes]:
+def start_node(
+    address: str, resource: str, log_path: Path, num_cpus: int = 1, node_ip: str | None = None
+) -> subprocess.Popen[bytes]:
     """`ray start --address ADDRESS --block` with our resource, in this process group."""
     cmd = [
         *_ray_cli(),
@@ -60,6 +62,7 @@ def start_node(address: str, resource: str, log_path: Path, num_cpus: int = 1) -
         "--resources",
         json.dumps({resource: 10_000}),
         "--disable-usage-stats",
+        *(["--node-ip-address", node_ip] if node_ip else []),
     ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -99,12 +102,17 @@ def connect(address: str, timeout: float = 60.0) -> Any:
             time.sleep(0.5)
 
 
-def wait_node(ray: Any, resource: str, timeout: float = 90.0) -> str:
-    """The node id of the node that carries `resource`, once it has joined."""
+def wait_node(
+    ray: Any, resource: str, node: subprocess.Popen[bytes] | None = None, timeout: float = 180.0
+) -> str:
+    """The node id of the node that carries `resource`, once it has joined (ChildProcessError if
+    the `ray start` process exits first: a node can time out joining a busy head)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for node in ray.nodes():
-            if node.get("Alive") and resource in node.get("Resources", {}):
-                return str(node["NodeID"])
+        for info in ray.nodes():
+            if info.get("Alive") and resource in info.get("Resources", {}):
+                return str(info["NodeID"])
+        if node is not None and node.poll() is not None:
+            raise ChildProcessError(f"`ray start` exited with code {node.returncode} before the node joined")
         time.sleep(0.3)
     raise TimeoutError(f"the Ray node with resource {resource} did not join within {timeout:g} s")

@@ -199,6 +199,9 @@ def fleet_env(base_url: str, **extra: str) -> dict[str, str]:
     env.update(
         MOBILE_AGENT_BASE_URL=base_url,
         MOBILE_AGENT_SETTLE_TIMEOUT_S="0.3",
+        # the scripted taps land on an empty spot: the screen does not change, which is not a failure here
+        MOBILE_AGENT_FAIL_AFTER_FAILURES="100",
+        MOBILE_AGENT_ESCALATE_AFTER_FAILURES="100",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -218,6 +221,8 @@ def start_host(address: str, name: str, sims: int, seed: int, env: dict[str, str
             str(seed),
             "--name",
             name,
+            "--node-ip",
+            "127.0.0.1",
         ],
         env,
     )

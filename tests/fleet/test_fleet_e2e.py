@@ -88,3 +88,101 @@ def test_tasks_from_both_replicas_run_on_both_hosts_one_at_a_time_per_phone(flee
     assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1))
     png = httpx.get(f"{urls[1]}/v1/tasks/{ids[1]}/steps/1/screenshot", timeout=10)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def running_on(url: str, ids: list[str], hosts: dict[str, str], host: str) -> list[str]:
+    """The tasks of `ids` running now on `host`'s phones, once each has streamed a step."""
+    out = []
+    for task_id in ids:
+        view = httpx.get(f"{url}/v1/tasks/{task_id}", timeout=10).json()
+        if view["status"] == "running" and hosts.get(view["device"]) == host and view["steps"] >= 1:
+            out.append(task_id)
+    return out
+
+
+def assert_whole_stream(url: str, task_id: str, status: str) -> list[dict[str, Any]]:
+    evs = events(url, task_id)
+    assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1)), f"a gap in {task_id}'s events"
+    assert evs[0]["type"] == "task.started"
+    assert evs[-1]["type"] == "task.finished" and evs[-1]["data"]["status"] == status
+    return evs
+
+
+def test_postgres_restarted_mid_run_loses_nothing(fleet: Any) -> None:
+    urls = [u for _, u in fleet.replicas]
+    ids = [submit(urls[i % 2], f"tap around [taps=4] pg#{i}") for i in range(4)]
+    deadline = time.monotonic() + 60
+    while not any(httpx.get(f"{urls[0]}/v1/tasks/{t}", timeout=10).json()["steps"] >= 1 for t in ids):
+        assert time.monotonic() < deadline, "no task made a step"
+        time.sleep(0.2)
+    fleet.pg.stop("fast")
+    try:
+        r = httpx.post(f"{urls[0]}/v1/tasks", json={"instruction": "during the outage"}, timeout=30)
+        assert r.status_code == 503, r.text
+        assert "task store" in r.json()["detail"] and "unreachable" in r.json()["detail"]
+        time.sleep(3)  # the hosts keep running and buffer their events meanwhile
+    finally:
+        fleet.pg.start()
+    views = wait_all(urls[1], ids)
+    assert {v["status"] for v in views.values()} == {"succeeded"}, views
+    for task_id in ids:
+        evs = assert_whole_stream(urls[0], task_id, "succeeded")
+        assert sum(e["type"] == "step.finished" for e in evs) == views[task_id]["steps"] >= 4
+
+
+def test_killed_replica_the_other_serves_every_task_and_stream(fleet: Any) -> None:
+    (victim, url_a), (_, url_b) = fleet.replicas
+    ids = [submit(url_a, f"tap around [taps=3] replica#{i}") for i in range(6)]
+    victim.kill9()
+    views = wait_all(url_b, ids, timeout=150)
+    assert {v["status"] for v in views.values()} == {"succeeded"}, views
+    no_overlap(list(views.values()))
+    for task_id in ids:
+        assert_whole_stream(url_b, task_id, "succeeded")
+
+
+def test_killed_host_ends_its_tasks_host_lost_and_the_rest_succeed(fleet: Any) -> None:
+    url = fleet.replicas[1][1]
+    hosts = {p["serial"]: p["host"] for p in devices(url)}
+    ids = [submit(url, f"tap around [taps=8] host#{i}") for i in range(6)]
+    deadline = time.monotonic() + 90
+    while len(victims := running_on(url, ids, hosts, "h1")) < 2:
+        assert time.monotonic() < deadline, "h1 never ran two tasks"
+        time.sleep(0.2)
+    streamed = {t: len(events_so_far(url, t)) for t in victims}
+    fleet.hosts["h1"].kill9()
+    killed_at = time.monotonic()
+    views = wait_all(url, ids, timeout=150)
+    for task_id in victims:
+        view = views[task_id]
+        assert view["status"] == "failed" and view["reason"].startswith("host_lost: host h1"), view
+        evs = assert_whole_stream(url, task_id, "failed")
+        assert len(evs) > streamed[task_id]  # everything streamed before the loss, and the end
+    others = [views[t] for t in ids if t not in victims]
+    assert others and {v["status"] for v in others} == {"succeeded"}, others
+    assert {hosts[v["device"]] for v in others} <= {"h1", "h2"}
+    lost_by = max(time.monotonic() - killed_at, 0)
+    assert lost_by < 150
+    h1 = [p for p in devices(url) if p["host"] == "h1"]
+    assert h1 and {p["state"] for p in h1} == {"offline"}
+    # a task naming a phone of the lost host waits for it, visibly queued
+    waiting = submit(url, "tap [taps=1]", device=h1[0]["serial"])
+    time.sleep(1.5)
+    view = httpx.get(f"{url}/v1/tasks/{waiting}", timeout=10).json()
+    assert view["status"] == "queued" and view["queue_position"] is not None
+    assert httpx.post(f"{url}/v1/tasks/{waiting}/cancel", timeout=10).json()["status"] == "cancelled"
+
+
+def events_so_far(url: str, task_id: str) -> list[dict[str, Any]]:
+    """The events stored so far (the stream, read without waiting for the end)."""
+    import json
+
+    out: list[dict[str, Any]] = []
+    with httpx.stream("GET", f"{url}/v1/tasks/{task_id}/events", timeout=10) as r:
+        start = time.monotonic()
+        for line in r.iter_lines():
+            if line.startswith("data:"):
+                out.append(json.loads(line[5:]))
+            if time.monotonic() - start > 1.0:
+                break
+    return out
