@@ -49,7 +49,7 @@ def _model_configured(args: argparse.Namespace) -> bool:
 
 async def _replay(args: argparse.Namespace) -> int:
     from mobile_agent.agent import Agent
-    from mobile_agent.cli import EXIT_FAILED, EXIT_OK, UsageError, _console, escape
+    from mobile_agent.cli import EXIT_FAILED, EXIT_OK, UsageError, escape, make_console
     from mobile_agent.config import ConfigError, load_config
     from mobile_agent.preflight import SetupError
     from mobile_agent.progress import ProgressPrinter
@@ -74,7 +74,7 @@ async def _replay(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    console = _console()
+    console = make_console()
     agent = Agent(args.device, config=config, models=None if with_model else NoModel())
     agent.subscribe(ProgressPrinter(console, quiet=args.quiet))
     session = ReplaySession(
@@ -103,13 +103,13 @@ async def _replay(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `mobile-agent replay` (the main CLI passes the arguments on)."""
-    from mobile_agent.cli import EXIT_USAGE, UsageError, _console, escape
+    from mobile_agent.cli import EXIT_USAGE, UsageError, escape, make_console
 
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     try:
         return asyncio.run(_replay(args))
     except UsageError as exc:
-        _console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        make_console().print(f"[bold red]error:[/] {escape(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
