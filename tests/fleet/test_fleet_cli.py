@@ -1,0 +1,52 @@
+"""The single-machine path stays as it was: no Ray or psycopg import; `--cluster` says what it needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_plain_serve_imports_neither_ray_nor_psycopg() -> None:
+    code = (
+        "import sys, mobile_agent.cli, mobile_agent.api.__main__, mobile_agent.api.app\n"
+        "mobile_agent.api.__main__.build_parser().parse_args([])\n"
+        "bad = [m for m in ('ray', 'psycopg') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_cluster_serve_refuses_a_store_that_is_not_postgresql(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mobile_agent.api",
+            "--cluster",
+            "127.0.0.1:9",
+            "--port",
+            "0",
+            "--db-url",
+            f"sqlite:///{tmp_path}/x.db",
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert "--db-url postgresql+psycopg://" in out.stderr
+
+
+def test_host_without_a_cluster_says_how_to_give_one() -> None:
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("mobile-agent")), "host", "--sim", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "MOBILE_AGENT_CLUSTER"},
+    )
+    assert out.returncode == 2 and "--cluster ADDRESS" in out.stderr
