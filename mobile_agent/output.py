@@ -20,6 +20,10 @@ __all__ = ["OutputInvalid", "OutputSchemaError", "OutputSpec", "load_schema_file
 
 MAX_SCHEMA_CHARS = 20_000  # the schema goes into every answering prompt
 _MAX_ERRORS = 5
+_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+_DATA_KEYS = ("const", "enum", "default", "examples")  # values, not schemas: their "$ref" is data
+_TOO_DEEP = "the answer's JSON is nested too deeply to read; answer with a flatter value"
+_PROBES: tuple[Any, ...] = (None, True, 0, 1.5, "", [], {})  # answers that reach every top-level branch
 
 
 class OutputSchemaError(ValueError):
@@ -28,6 +32,62 @@ class OutputSchemaError(ValueError):
 
 class OutputInvalid(ValueError):
     """An answer that does not match the schema; the message is shown to the model."""
+
+
+def _no_fetch(uri: str) -> Any:
+    """The registry's retrieval: a schema is self-contained, nothing is ever fetched."""
+    from referencing.exceptions import NoSuchResource
+
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
+
+
+def _refs(node: Any) -> list[str]:
+    """Every `$ref` (and dynamic / recursive reference) in a schema, data values left out."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _REF_KEYS and isinstance(value, str):
+                found.append(value)
+            elif key not in _DATA_KEYS:
+                found.extend(_refs(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_refs(item))
+    return found
+
+
+def _validator(cls: type[Any], schema: dict[str, Any]) -> Any:
+    """A validator whose references resolve inside the schema only (never over the network)."""
+    from referencing import Registry
+
+    return cls(schema, registry=Registry(retrieve=_no_fetch))  # type: ignore[call-arg]
+
+
+def _check_refs(cls: type[Any], schema: dict[str, Any]) -> None:
+    """Refuse references that leave the schema, that lead nowhere, or that loop forever."""
+    from referencing.exceptions import Unresolvable
+
+    for ref in _refs(schema):
+        if not ref.startswith("#"):
+            raise OutputSchemaError(
+                f"the output schema must be self-contained: $ref {ref[:200]!r} points outside it "
+                "(nothing is fetched; put the definition under $defs and use #/$defs/...)"
+            )
+    validator = _validator(cls, schema)
+    for ref in _refs(schema):
+        try:
+            validator._resolver.lookup(ref)
+        except Unresolvable:
+            raise OutputSchemaError(f"$ref {ref[:200]!r} leads nowhere in the output schema") from None
+    for probe in _PROBES:
+        try:
+            any(True for _ in validator.iter_errors(probe))
+        except RecursionError:
+            raise OutputSchemaError(
+                "the output schema refers to itself without end (a $ref loop that never reaches a type)"
+            ) from None
+        except Unresolvable as exc:
+            raise OutputSchemaError(f"a $ref of the output schema leads nowhere: {exc}") from None
 
 
 def _check_schema(schema: Any) -> type[Any]:
@@ -49,6 +109,7 @@ def _check_schema(schema: Any) -> type[Any]:
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(top level)"
         raise OutputSchemaError(f"not a valid JSON Schema at {where}: {exc.message[:300]}") from None
+    _check_refs(cls, schema)
     return cls
 
 
@@ -64,6 +125,8 @@ def read_json_value(text: str) -> Any:
         return json.loads(body)
     except json.JSONDecodeError:
         pass
+    except RecursionError:
+        raise OutputInvalid(_TOO_DEEP) from None
     starts = [i for i in (body.find("{"), body.find("[")) if i != -1]
     if not starts:
         raise OutputInvalid("the answer holds no JSON value")
@@ -75,6 +138,8 @@ def read_json_value(text: str) -> Any:
         return loads_lenient(candidate)
     except ValueError as exc:
         raise OutputInvalid(f"the answer is {exc}") from None
+    except RecursionError:
+        raise OutputInvalid(_TOO_DEEP) from None
 
 
 def _array_at(text: str, start: int) -> str | None:
@@ -147,8 +212,11 @@ class OutputSpec:
                 shown = "; ".join(f"at {_where(e['loc'])}: {e['msg']}" for e in errors[:_MAX_ERRORS])
                 more = f" (and {len(errors) - _MAX_ERRORS} more)" if len(errors) > _MAX_ERRORS else ""
                 raise OutputInvalid(f"{shown}{more}") from None
-        validator = _check_schema(self.schema)(self.schema)
-        found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        validator = _validator(_check_schema(self.schema), self.schema)
+        try:
+            found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        except RecursionError:
+            raise OutputInvalid(_TOO_DEEP) from None
         if found:
             shown = "; ".join(f"at {_where(e.absolute_path)}: {e.message[:200]}" for e in found[:_MAX_ERRORS])
             more = f" (and {len(found) - _MAX_ERRORS} more)" if len(found) > _MAX_ERRORS else ""
