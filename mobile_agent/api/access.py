@@ -8,12 +8,13 @@ from this origin (403 otherwise).
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from fastapi import HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
-from .auth import SESSION_COOKIE, mint_session, same_origin, session_ok, token_matches
+from .auth import SESSION_COOKIE, loopback_host, mint_session, same_origin, session_ok, token_matches
 
 __all__ = ["Access", "header_text"]
 
@@ -21,6 +22,11 @@ CROSS_ORIGIN = (
     "cross-origin request refused: a request that changes state and is authenticated by the viewer's "
     "cookie must come from this server's own pages (Origin or Sec-Fetch-Site: same-origin); "
     "scripts should send Authorization: Bearer TOKEN instead"
+)
+FOREIGN_HOST = (
+    "refused: this server has no token, so it answers only requests addressed to a loopback name "
+    "(Host: 127.0.0.1, [::1] or localhost), not to {host!r}: a web page can reach a local server under "
+    "its own name (DNS rebinding). To serve other names, set a token (MOBILE_AGENT_API_TOKEN)."
 )
 
 
@@ -51,9 +57,19 @@ class Access:
     def cookie_ok(self, request: Request) -> bool:
         return self.token is not None and session_ok(request.cookies.get(SESSION_COOKIE), self.token)
 
+    def foreign_host(self, request: Request) -> str | None:
+        """The refusal for a tokenless server's request addressed to a non-loopback name, else None."""
+        host = request.headers.get("host")
+        if self.token is not None or loopback_host(host):
+            return None
+        return FOREIGN_HOST.format(host=(host or "")[:100])
+
     def check(self, request: Request, has_credentials: bool) -> None:
         """Let the request in, or raise 401 (no or wrong token) or 403 (a cookie-only write from
-        another origin). `has_credentials`: it carried an Authorization: Bearer header."""
+        another origin; on a server without a token, a Host that is not loopback).
+        `has_credentials`: it carried an Authorization: Bearer header."""
+        if (refusal := self.foreign_host(request)) is not None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=refusal)
         if self.token is None or self.bearer_ok(request):
             return
         if self.cookie_ok(request):
@@ -69,6 +85,8 @@ class Access:
 
     def page(self, path: Path, request: Request) -> Response:
         """A viewer page; `?token=` is traded for a session cookie and removed from the address."""
+        if (refusal := self.foreign_host(request)) is not None:
+            return HTMLResponse(f"<h1>403</h1><p>{html.escape(refusal)}</p>", status_code=403)
         query_token = request.query_params.get("token")
         if self.token is not None and query_token is not None:
             if not token_matches(query_token.strip(), self.token):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ __all__ = [
     "SESSION_COOKIE",
     "TokenError",
     "check_token",
+    "loopback_host",
     "mint_session",
     "same_origin",
     "session_ok",
@@ -104,3 +106,26 @@ def same_origin(method: str, headers: dict[str, str]) -> bool:
     except ValueError:
         return False
     return bool(origin_host) and origin_host == headers.get("host", "").lower()
+
+
+def loopback_host(host_header: str | None) -> bool:
+    """True when a request's Host names a loopback address or `localhost` (or is absent).
+
+    A server without a token trusts whoever reaches it on loopback; a web page can reach it too
+    under its own name by DNS rebinding (the name resolves to 127.0.0.1 after the page loaded),
+    and the browser then sends that name as Host. Browsers resolve `*.localhost` to loopback
+    themselves, so those names are safe."""
+    host = (host_header or "").strip().lower()
+    if not host:
+        return True
+    if host.startswith("["):
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.rpartition(":")[0] if ":" in host else host
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost") or name == "localhost.localdomain":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

@@ -40,7 +40,7 @@ def test_cancel_requested_stays_true_after_a_cancel(tmp_path: Path) -> None:
 def raw_get(port: int, target: str, headers: bytes = b"") -> bytes:
     """A request httpx would refuse to send (its URLs stop at 64 KiB)."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".encode() + headers + b"\r\n")
+        s.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".encode() + headers + b"\r\n")
         data = b""
         while chunk := s.recv(65536):
             data += chunk

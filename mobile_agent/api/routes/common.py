@@ -14,7 +14,8 @@ SQL_INT_MAX = 2**63 - 1  # offsets and sequence numbers beyond it mean "past the
 ERROR_RESPONSES: dict[int, str] = {
     400: "The body is not valid JSON",
     401: "Missing or wrong bearer token",
-    403: "A state-changing request authenticated by the viewer's cookie came from another origin",
+    403: "A state-changing request authenticated by the viewer's cookie came from another origin, or "
+    "(on a server without a token) the request's Host is not a loopback name",
     404: "No such task (or screenshot)",
     409: "The task is in a state that does not allow this",
     413: "The request body is larger than MOBILE_AGENT_MAX_BODY_BYTES",

@@ -13,6 +13,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["devices"])
 
 
-@router.get("/v1/devices", response_model=list[DeviceView], dependencies=AUTH, responses=errors(401))
+@router.get("/v1/devices", response_model=list[DeviceView], dependencies=AUTH, responses=errors(401, 403))
 async def devices(pool: PoolDep) -> list[DeviceView]:
     return [DeviceView(**d.public()) for d in pool.devices()]  # type: ignore[arg-type]

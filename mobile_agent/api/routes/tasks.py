@@ -115,7 +115,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
         response_model=TaskPage,
         dependencies=AUTH,
         summary="List tasks",
-        responses=errors(401),
+        responses=errors(401, 403),
     )
     async def list_tasks(
         store: StoreDep,
@@ -132,7 +132,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
             items=[task_view(r, scheduler) for r in items], total=total, limit=limit, offset=offset
         )
 
-    @router.get("/v1/tasks/{task_id}", response_model=TaskView, dependencies=AUTH, responses=errors(401, 404))
+    @router.get("/v1/tasks/{task_id}", response_model=TaskView, dependencies=AUTH, responses=errors(401, 403, 404))
     async def get_task(task_id: TASK_ID, store: StoreDep, scheduler: SchedulerDep) -> TaskView:
         return task_view(await get_record(store, task_id), scheduler)
 
@@ -144,7 +144,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
         responses={
             200: {"content": {"text/event-stream": {}}},
             204: {"description": "Nothing more"},
-            **errors(401, 404),
+            **errors(401, 403, 404),
         },
     )
     async def task_events(
@@ -172,7 +172,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
         "/v1/tasks/{task_id}/steps/{n}/screenshot",
         dependencies=AUTH,
         response_class=FileResponse,
-        responses={200: {"content": {"image/png": {}}}, **errors(401, 404)},
+        responses={200: {"content": {"image/png": {}}}, **errors(401, 403, 404)},
         summary="A step's screenshot (PNG)",
     )
     async def screenshot(
