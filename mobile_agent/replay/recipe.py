@@ -82,8 +82,23 @@ def _tree(run_dir: Path, step: int, files: dict[int, str]) -> str | None:
 
 
 def load_recipe(run_dir: str | Path) -> Recipe:
-    """Read a run directory; `RecipeError` says why it cannot be replayed."""
-    root = Path(run_dir)
+    """Read a run directory; `RecipeError` says why it cannot be replayed.
+
+    A directory edited by hand or damaged (an event of the wrong shape, text that is not UTF-8)
+    is a `RecipeError` too: the replay refuses it, and the plan cache counts it as a miss."""
+    try:
+        return _load(Path(run_dir))
+    except RecipeError:
+        raise
+    except OSError as exc:
+        raise RecipeError(f"cannot read {run_dir}: {exc}") from None
+    except (ValueError, TypeError, AttributeError, LookupError, OverflowError) as exc:
+        raise RecipeError(
+            f"{run_dir} is damaged or was edited by hand: {type(exc).__name__}: {str(exc)[:200]}"
+        ) from None
+
+
+def _load(root: Path) -> Recipe:
     events_path, result_path = root / "events.jsonl", root / "result.json"
     if not events_path.is_file() or not result_path.is_file():
         raise RecipeError(f"{root} is not a run directory (no events.jsonl and result.json)")
