@@ -7,82 +7,18 @@ from __future__ import annotations
 import ast
 import importlib
 import tomllib
-from pathlib import Path
 
-import mobile_agent
+from import_graph import MODULES, ROOT, cycles, imports
 
-PACKAGE = Path(mobile_agent.__file__).parent
-ROOT = PACKAGE.parent
 BENCH = "mobile_agent.bench"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
 BENCH_MODULES = sorted(m for m in MODULES if m == BENCH or m.startswith(BENCH + "."))
 SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
 
 
 def is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
-def imports(name: str) -> set[str]:
-    """Every module `name` imports, at the top or inside a function (`from pkg import mod` is `pkg.mod`)."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            submodules = {f"{base}.{a.name}" for a in node.names} & MODULES.keys()
-            found.update(submodules)
-            if len(submodules) < len(node.names):  # names defined in the package itself
-                found.add(base)
-    return found
-
-
-def cycles(edges: dict[str, set[str]]) -> list[set[str]]:
-    """Strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[set[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in edges[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = set()
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.add(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(component)
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
 
 
 def private_reaches(source: str) -> list[str]:
@@ -128,7 +64,7 @@ def test_every_bench_module_says_what_it_exports() -> None:
 
 def test_what_others_import_from_a_bench_module_is_in_its_all() -> None:
     """The package, the benchmark scripts and the tests use a bench module through its `__all__`."""
-    users = [*PACKAGE.rglob("*.py"), *SCRIPTS, *(ROOT / "tests").rglob("*.py")]
+    users = [*(ROOT / "mobile_agent").rglob("*.py"), *SCRIPTS, *(ROOT / "tests").rglob("*.py")]
     bad: set[str] = set()
     for path in users:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):

@@ -4,82 +4,11 @@ loop module over 400 lines."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+from import_graph import MODULES, cycles, graph, imports
 
-import mobile_agent
-
-PACKAGE = Path(mobile_agent.__file__).parent
 LOOP = "mobile_agent.loop"
 FORBIDDEN = ("mobile_agent.sim", "mobile_agent.bench", "serving")
 MAX_LINES = 400
-
-
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-
-
-def imports(name: str) -> set[str]:
-    """Every module `name` imports, at the top or inside a function (`from pkg import mod` is `pkg.mod`)."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            submodules = {f"{base}.{a.name}" for a in node.names} & MODULES.keys()
-            found.update(submodules)
-            if len(submodules) < len(node.names):  # names defined in the package itself
-                found.add(base)
-    return found
-
-
-def graph() -> dict[str, set[str]]:
-    return {name: {m for m in imports(name) if m in MODULES and m != name} for name in MODULES}
-
-
-def cycles(edges: dict[str, set[str]]) -> list[set[str]]:
-    """Strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[set[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in edges[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = set()
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.add(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(component)
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
 
 
 def loop_modules() -> list[str]:

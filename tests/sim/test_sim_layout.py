@@ -5,13 +5,11 @@ contract (`contract.PhoneModel`)."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+from import_graph import MODULES as ALL_MODULES
+from import_graph import cycles, inside
+from import_graph import graph as sim_graph
+from import_graph import imports as all_imports
 
-import mobile_agent.sim
-
-SIM = Path(mobile_agent.sim.__file__).parent
-ROOT = SIM.parent.parent
 MAX_LINES = 500
 # Modules that are tables of data rather than code may be longer.
 DATA_TABLES = {"mobile_agent.sim.adb_keycodes", "mobile_agent.sim.keycodes", "mobile_agent.sim.defaults"}
@@ -34,71 +32,17 @@ ADB_SIDE = (
 )
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(p): p for p in SIM.rglob("*.py")}
+SIM_PACKAGE = ("mobile_agent.sim",)
+MODULES = {name: path for name, path in ALL_MODULES.items() if inside(name, SIM_PACKAGE)}
 
 
 def imports(name: str) -> set[str]:
-    """Every module `name` imports, at the top, under TYPE_CHECKING or inside a function."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            submodules = {f"{base}.{a.name}" for a in node.names} & MODULES.keys()
-            found.update(submodules)
-            if len(submodules) < len(node.names):  # names defined in the module itself
-                found.add(base)
-    return {m for m in found if m in MODULES and m != name}
+    """The virtual phone's own modules that `name` imports."""
+    return {m for m in all_imports(name) if m in MODULES and m != name}
 
 
 def graph() -> dict[str, set[str]]:
-    return {name: imports(name) for name in MODULES}
-
-
-def cycles(edges: dict[str, set[str]]) -> list[set[str]]:
-    """Strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[set[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(edges.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = set()
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.add(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(component)
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return found
+    return sim_graph(SIM_PACKAGE)
 
 
 def _under(module: str, prefixes: tuple[str, ...]) -> bool:
