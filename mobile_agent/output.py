@@ -10,6 +10,7 @@ number of times. A schema that is not a valid JSON Schema is refused before anyt
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 __all__ = ["OutputInvalid", "OutputSchemaError", "OutputSpec", "load_schema_file", "read_json_value"]
 
 MAX_SCHEMA_CHARS = 20_000  # the schema goes into every answering prompt
+MAX_SCHEMA_DEPTH = 64  # nested objects and arrays; jsonschema recurses a few frames per level
 _MAX_ERRORS = 5
 _REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
 _DATA_KEYS = ("const", "enum", "default", "examples")  # values, not schemas: their "$ref" is data
@@ -90,6 +92,32 @@ def _check_refs(cls: type[Any], schema: dict[str, Any]) -> None:
             raise OutputSchemaError(f"a $ref of the output schema leads nowhere: {exc}") from None
 
 
+def _check_shape(schema: dict[str, Any]) -> None:
+    """Refuse what is not JSON or too deep to check: jsonschema's checks recurse per level (a schema
+    ~150 levels deep raised RecursionError, a 500 over HTTP), NaN and infinities are not JSON, and
+    a lone surrogate cannot be stored or sent back (the task list answered 500 for everyone)."""
+    stack: list[tuple[Any, int]] = [(schema, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list) and depth > MAX_SCHEMA_DEPTH:
+            raise OutputSchemaError(f"the output schema is nested more than {MAX_SCHEMA_DEPTH} levels deep")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, depth))
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise OutputSchemaError(f"the output schema holds {node}, which is not a JSON number")
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise OutputSchemaError(
+                    f"the output schema holds text that is not valid Unicode (a lone surrogate): {node[:50]!r}"
+                ) from None
+
+
 def _check_schema(schema: Any) -> type[Any]:
     """The jsonschema validator class for `schema`, or `OutputSchemaError` saying what is wrong."""
     from jsonschema import Draft202012Validator
@@ -100,6 +128,7 @@ def _check_schema(schema: Any) -> type[Any]:
         raise OutputSchemaError(f"the output schema must be a JSON object, got {type(schema).__name__}")
     if not schema:
         raise OutputSchemaError("the output schema is empty: say what the answer must look like")
+    _check_shape(schema)
     size = len(json.dumps(schema, ensure_ascii=False))
     if size > MAX_SCHEMA_CHARS:
         raise OutputSchemaError(f"the output schema is {size} characters; the limit is {MAX_SCHEMA_CHARS}")
