@@ -7,6 +7,7 @@ from typing import Any
 
 from mobile_agent.bench.adb import AdbShell
 from mobile_agent.bench.base import digits, norm_text
+from mobile_agent.sim.apps import ALL_APPS
 
 __all__ = [
     "ALARMS",
@@ -49,26 +50,12 @@ NOTES = "content://org.mobileagent.notes/notes"
 EVENTS = "content://com.android.calendar/events"
 IMAGES = "content://media/external/images/media"
 
+# What `content query` prints for each URI, and each app's package by its label: read from the
+# virtual phone's app declarations (one table: the apps), not repeated here.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    CONTACTS: ("_id", "display_name", "number", "email"),
-    SMS: ("_id", "thread_id", "address", "date", "read", "type", "body"),
-    SMS_INBOX: ("_id", "thread_id", "address", "date", "read", "type", "body"),
-    SMS_SENT: ("_id", "thread_id", "address", "date", "read", "type", "body"),
-    ALARMS: ("_id", "hour", "minutes", "enabled", "label"),
-    NOTES: ("_id", "title", "body", "modified"),
-    EVENTS: ("_id", "title", "dtstart", "dtend", "date", "time"),
-    IMAGES: ("_id", "_display_name", "_data", "date_added", "favorite"),
+    uri: provider.columns for app in ALL_APPS for provider in app.providers for uri in provider.uris
 }
-
-PKG = {
-    "Settings": "com.android.settings",
-    "Contacts": "com.android.contacts",
-    "Messages": "com.android.messaging",
-    "Clock": "com.android.deskclock",
-    "Notes": "org.mobileagent.notes",
-    "Calendar": "com.android.calendar",
-    "Gallery": "com.android.gallery3d",
-}
+PKG = {app.label: app.package for app in ALL_APPS if app.label and app.package}
 
 # Names unlikely to collide with a phone's seeded contacts; setup removes any namesake anyway.
 FIRST = (
