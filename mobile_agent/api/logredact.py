@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 __all__ = ["REDACTED", "Redactor", "install", "redact"]
 
@@ -27,7 +27,19 @@ _COOKIE = re.compile(r"(?i)(mobile_agent_session=)[^\s\"';]+")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """`text` with credentials replaced by `[redacted]`."""
+    """`text` with credentials replaced by `[redacted]`; a credential hidden behind percent-encoding
+    (`?%74oken=%53...`, which the server decodes and accepts) is found in the decoded text, and
+    then the line is written decoded, with the credential redacted."""
+    plain = _redact(text, secrets)
+    if "%" in plain:  # decoded, but control characters stay encoded: no forged log lines
+        decoded = "".join(c if c.isprintable() else quote(c) for c in unquote(plain))
+        cleaned = _redact(decoded, secrets)
+        if cleaned != decoded:
+            return cleaned
+    return plain
+
+
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
             text = text.replace(form, REDACTED)

@@ -31,3 +31,28 @@ def test_no_token_in_any_log_line(tmp_path: Path) -> None:
     assert "GET /nothing/here?password=[redacted]" in output, output
     for line in output.splitlines():
         assert TOKEN not in line and GUESS not in line, line
+
+
+def test_a_percent_encoded_login_is_redacted_too(tmp_path: Path) -> None:
+    """`?%74oken=%53%65...` is the same login once decoded (the server accepts it), so the log must
+    not keep it, in any encoding; decoding must not let a `%0A` forge a log line either."""
+    encoded = "".join(f"%{ord(ch):02X}" for ch in TOKEN)
+    lower = encoded.lower()
+    env = serve_env(tmp_path, MOBILE_AGENT_API_TOKEN=TOKEN)
+    with ServeProcess(["--port", "0", "--log-level", "info"], env) as proc:
+        url = proc.wait_url()
+        with httpx.Client(base_url=url) as c:
+            login = c.get(f"{url}/?%74oken={encoded}", follow_redirects=False)
+            assert login.status_code == 303 and "mobile_agent_session" in login.headers["set-cookie"]
+            c.cookies.clear()
+            assert c.get(f"{url}/tasks/abc?t%6Fken={lower}").status_code == 303
+            c.cookies.clear()
+            assert c.get(f"{url}/?%74oken=x%0AINFO:%20forged").status_code == 401
+            assert c.get(f"{url}/nothing/last").status_code == 404
+        proc.wait_for("/nothing/last")
+        output = proc.stop()
+    assert '"GET /?token=[redacted] HTTP/1.1" 303' in output, output
+    assert "GET /tasks/abc?token=[redacted] HTTP/1.1" in output, output
+    for line in output.splitlines():
+        assert TOKEN not in line and encoded not in line and lower not in line, line
+        assert not line.startswith("INFO: forged"), line
