@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from vllm_support import MAX_PIXELS, PROFILE, Served, in_ci, phone_screen
+from ci_guard import require_module
+from vllm_support import MAX_PIXELS, PROFILE, Served, phone_screen
 
 from mobile_agent.coords import prepare_image
 from mobile_agent.llm.base import ImagePart, Message, TextPart
 from mobile_agent.llm.openai_compat import to_openai_messages
 
-if in_ci():  # CI installs the `local` extra: there a missing module is a failure, not a skip
-    import torch  # noqa: F401
-    import transformers
-else:
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
+# CI installs the `local` extra: there a missing module is a failure, not a skip
+transformers = require_module("transformers", 'pip install -e ".[local]"')
+require_module("torch", "pip install torch==2.13.0")
 
-from mobile_agent.llm.local import LocalChatModel
+from mobile_agent.llm.local import LocalChatModel  # noqa: E402 (after the module check)
 
 TOKENS = 12
 

