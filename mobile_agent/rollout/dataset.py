@@ -146,7 +146,9 @@ def _write_shards(rows: list[dict[str, Any]], features: Any, folder: Path) -> in
     from datasets import Dataset
 
     folder.mkdir(parents=True, exist_ok=True)
-    chunks = [rows[i : i + ROWS_PER_SHARD] for i in range(0, len(rows), ROWS_PER_SHARD)] or [[]]
+    # No rows, no shard: `datasets` can neither write nor load an empty table (every sample
+    # errored, e.g. a model server down from the start); the summary says 0 steps instead.
+    chunks = [rows[i : i + ROWS_PER_SHARD] for i in range(0, len(rows), ROWS_PER_SHARD)]
     total = 0
     for i, chunk in enumerate(chunks):
         path = folder / f"train-{i:05d}-of-{len(chunks):05d}.parquet"

@@ -1,0 +1,48 @@
+"""Bad input to `mobile-agent rollout` / `eval-steps`: a clear error (exit 2), no traceback, nothing
+lost; and a rollout whose every sample errored still exports (real subprocesses, real phones)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from rollout_rows import rows
+
+from mobile_agent.testing import StubChatServer, StubFault
+
+
+def _cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "mobile_agent", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_model_server_down_from_the_start_still_exports_and_eval_steps_says_why(tmp_path: Path) -> None:
+    server = StubChatServer(lambda _r: "", faults=lambda _i: StubFault(500)).start()
+    out = tmp_path / "down"
+    try:
+        proc = _cli(
+            "rollout",
+            "--tasks",
+            "^wifi_on$",
+            "--k",
+            "2",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "m",
+            "--out",
+            str(out),
+        )
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert [t["status"] for t in rows(out, "trajectories")] == ["error", "error"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["errors"] == 2 and summary["steps"] == 0
+    assert (out / "README.md").is_file()
+    ev = _cli("eval-steps", str(out), "--policy", "oracle", "--out", str(tmp_path / "ev"), timeout=60)
+    assert ev.returncode == 2 and "Traceback" not in ev.stderr
+    assert "data/steps" in ev.stderr
