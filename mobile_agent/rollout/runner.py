@@ -74,8 +74,15 @@ def _check_folder(opts: RolloutOptions) -> None:
     out = Path(opts.out_dir)
     path = out / CONFIG_FILE
     want = opts.fingerprint()
+    if out.exists() and not out.is_dir():
+        raise RolloutConfigError(f"{out} exists and is not a folder; choose another --out")
     if path.is_file():
-        have = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            have = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RolloutConfigError(f"{path} is unreadable ({exc}); choose another --out") from None
+        if not isinstance(have, dict):
+            raise RolloutConfigError(f"{path} is not a rollout configuration; choose another --out")
         diff = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
         if diff:
             shown = ", ".join(f"{k}: {have.get(k)!r} there, {want.get(k)!r} now" for k in diff)
@@ -87,8 +94,13 @@ def _check_folder(opts: RolloutOptions) -> None:
         raise RolloutConfigError(
             f"{out} exists and is not a rollout folder (no {CONFIG_FILE}); choose another --out"
         )
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(want, indent=2), encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")  # a kill mid-write leaves no half configuration
+        tmp.write_text(json.dumps(want, indent=2), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise RolloutConfigError(f"cannot write the rollout folder {out}: {exc}") from None
 
 
 def pending_jobs(opts: RolloutOptions) -> tuple[list[Job], int]:
@@ -158,6 +170,13 @@ def run_rollout(
         raise RolloutConfigError("--k, --seeds and --parallel must be at least 1")
     if not 0.0 <= opts.error_rate <= 1.0:
         raise RolloutConfigError(f"--error-rate must be in [0, 1], got {opts.error_rate}")
+    # checked here, not per sample: a bad value would fail every sample after the folder is made
+    if opts.temperature is not None and not 0.0 <= opts.temperature <= 2.0:
+        raise RolloutConfigError(f"--temperature must be in [0, 2], got {opts.temperature}")
+    if opts.task_timeout_s is not None and not 0.0 < opts.task_timeout_s < float("inf"):
+        raise RolloutConfigError(
+            f"--task-timeout must be a positive number of seconds, got {opts.task_timeout_s}"
+        )
     if opts.policy == "model" and not (opts.base_url and opts.model):
         raise RolloutConfigError("a model policy needs --base-url and --model")
     if not select(opts.tasks):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rollout_rows import rows
 
 from mobile_agent.testing import StubChatServer, StubFault
@@ -46,3 +47,38 @@ def test_a_model_server_down_from_the_start_still_exports_and_eval_steps_says_wh
     ev = _cli("eval-steps", str(out), "--policy", "oracle", "--out", str(tmp_path / "ev"), timeout=60)
     assert ev.returncode == 2 and "Traceback" not in ev.stderr
     assert "data/steps" in ev.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--temperature", "nan"], "--temperature"),
+        (["--temperature", "-1"], "--temperature"),
+        (["--task-timeout", "-5"], "--task-timeout"),
+        (["--task-timeout", "nan"], "--task-timeout"),
+    ],
+)
+def test_unusable_sampling_options_are_refused_before_any_folder_is_made(
+    tmp_path: Path, extra: list[str], needle: str
+) -> None:
+    out = tmp_path / "o"
+    proc = _cli("rollout", "--tasks", "^wifi_on$", "--k", "1", *extra, "--out", str(out), timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_an_out_that_is_a_file_or_holds_a_broken_config_is_refused(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("precious")
+    proc = _cli("rollout", "--tasks", "^wifi_on$", "--k", "1", "--out", str(afile), timeout=60)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr
+    assert afile.read_text() == "precious"
+    under = _cli("rollout", "--tasks", "^wifi_on$", "--k", "1", "--out", str(afile / "x"), timeout=60)
+    assert under.returncode == 2 and "Traceback" not in under.stderr, under.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "rollout.json").write_text('{"tasks": "^wifi')  # a config cut short
+    proc = _cli("rollout", "--tasks", "^wifi_on$", "--k", "1", "--out", str(broken), timeout=60)
+    assert proc.returncode == 2 and "unreadable" in proc.stderr and "Traceback" not in proc.stderr
+    assert (broken / "rollout.json").read_text() == '{"tasks": "^wifi'
