@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    from mobile_agent.rollout.eval_steps import EvalOptions, evaluate
+    from mobile_agent.rollout.eval_steps import DatasetError, EvalOptions, evaluate
 
     args = build_parser().parse_args(argv)
     policy = args.policy or ("model" if args.base_url else None)
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     )
     try:
         summary = asyncio.run(evaluate(opts))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary, indent=2))

@@ -25,7 +25,17 @@ from mobile_agent.rollout.rewards import step_reward, strict_action_json
 from mobile_agent.rollout.steps import frame_of, map_action, parse_answer
 from mobile_agent.testing import ChatRequest, StubChatServer
 
-__all__ = ["EvalOptions", "LabelServer", "evaluate", "load_steps", "to_openai"]
+__all__ = ["DatasetError", "EvalOptions", "LabelServer", "evaluate", "load_steps", "to_openai"]
+
+# the columns scoring reads (a shard without one is not a rollout's step table)
+NEEDED = (
+    "step_id", "task", "role", "frame", "messages", "images", "device_width", "device_height",
+    "label_device", "label_model", "label_bounds",
+)  # fmt: skip
+
+
+class DatasetError(ValueError):
+    """The step shards cannot be read, or lack the columns a step is scored with."""
 
 
 @dataclass
@@ -54,7 +64,16 @@ def load_steps(dataset: str | Path, limit: int | None = None) -> Any:
         raise FileNotFoundError(
             f"{dataset} has no data/steps/*.parquet (is it a `mobile-agent rollout` folder?)"
         )
-    ds = load_dataset("parquet", data_files=files, split="train")
+    try:
+        ds = load_dataset("parquet", data_files=files, split="train")
+    except Exception as exc:  # pyarrow's and datasets' errors have no common base
+        raise DatasetError(
+            f"cannot read the step shards of {dataset} ({type(exc).__name__}: {exc}); run the same "
+            "`mobile-agent rollout` command on that folder again to re-export them"
+        ) from None
+    missing = [c for c in NEEDED if c not in ds.column_names]
+    if missing:
+        raise DatasetError(f"the step shards of {dataset} lack column(s) {', '.join(missing)}")
     ds = ds.cast_column("images", List(HFImage(decode=False)))
     if limit is not None:
         ds = ds.select(range(min(limit, len(ds))))

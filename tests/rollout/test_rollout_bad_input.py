@@ -82,3 +82,23 @@ def test_an_out_that_is_a_file_or_holds_a_broken_config_is_refused(tmp_path: Pat
     proc = _cli("rollout", "--tasks", "^wifi_on$", "--k", "1", "--out", str(broken), timeout=60)
     assert proc.returncode == 2 and "unreadable" in proc.stderr and "Traceback" not in proc.stderr
     assert (broken / "rollout.json").read_text() == '{"tasks": "^wifi'
+
+
+def test_eval_steps_on_a_corrupt_or_partial_dataset_says_what_is_wrong(
+    rollout_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    corrupt, partial = tmp_path / "corrupt", tmp_path / "partial"
+    for d in (corrupt, partial):
+        shutil.copytree(rollout_dir, d)
+    shard = sorted((corrupt / "data" / "steps").glob("*.parquet"))[0]
+    shard.write_bytes(shard.read_bytes()[:3000])  # a copy cut short
+    shard = sorted((partial / "data" / "steps").glob("*.parquet"))[0]
+    pq.write_table(pq.read_table(shard).drop(["label_device"]), shard)
+    for d, needle in ((corrupt, "cannot read the step shards"), (partial, "label_device")):
+        ev = _cli("eval-steps", str(d), "--policy", "oracle", "--out", str(tmp_path / "ev"), timeout=120)
+        assert ev.returncode == 2, ev.stdout + ev.stderr
+        assert needle in ev.stderr and "Traceback" not in ev.stderr, ev.stderr
