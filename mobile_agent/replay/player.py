@@ -203,9 +203,27 @@ class Player:
         recipe, n = self.recipe, self.replayed
         if reason:
             return self._diverge(runner, runner.steps + 1, f"the final screen never came ({reason})")
+        if recipe.end == "answer" and self.can_hand_over:
+            # an answer is read off the phone as it is now: the recorded one may be stale (another
+            # alarm, a new message), so the model reads it from the screen the replay reached
+            runner.bus.publish(
+                "replay.answer",
+                {
+                    "replayed": n,
+                    "message": f"replayed {n} recorded step(s); the model reads the answer off the "
+                    "current screen (the recorded answer may be stale)",
+                },
+                step=runner.steps,
+            )
+            return None
         if recipe.end == "answer":
             runner.bus.publish(
                 EventType.ANSWER, {"text": recipe.answer or "", "replayed": True}, step=runner.steps
             )
-            return End("succeeded", f"replayed {n} recorded step(s) and the recorded answer", claimed=True)
+            return End(
+                "succeeded",
+                f"replayed {n} recorded step(s) and the recorded answer (no model is configured to "
+                "read it off the current screen)",
+                claimed=True,
+            )
         return End("succeeded", f"replayed the {n} recorded step(s) with no model call", claimed=True)
