@@ -148,6 +148,13 @@ async def run(args: argparse.Namespace) -> int:
     schema = output_schema_arg(args.output_schema)
     if args.cache and schema is not None:
         raise UsageError("--cache replays recorded steps: it cannot give a structured answer")
+    if args.cache:
+        from mobile_agent.replay.cache import PlanCache
+
+        try:
+            PlanCache(args.cache)  # a file where the folder should be: refused before anything runs
+        except ValueError as exc:
+            raise UsageError(f"--cache: {exc}") from None
     console = make_console()
     try:
         config = load_config(

@@ -164,3 +164,16 @@ async def test_hostile_xml_in_a_recorded_tree_is_not_expanded(
     assert took < 60
     events = (Path(result["run_dir"]) / "events.jsonl").read_text()
     assert "root:" not in events  # nothing of /etc/passwd reached the run
+
+
+def test_run_with_a_cache_that_is_a_file_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "plans"
+    not_a_folder.write_text("a file, not a cache folder")
+    done = _cli(
+        "run", "Turn on Wi-Fi", "--cache", str(not_a_folder), "--device", "127.0.0.1:1",
+        "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--out", str(tmp_path / "runs"),
+    )  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 2, said
+    assert "is not a folder" in said and "Traceback" not in said
+    assert not (tmp_path / "runs").exists() and not_a_folder.read_text() == "a file, not a cache folder"
