@@ -168,6 +168,9 @@ def setup_cpu(
         progress(f"setup-cpu [{n}/6] {what} ({time.monotonic() - t0:.0f} s)")
 
     step(1, f"venv at {venv}")
+    if venv.exists() and not (venv / "pyvenv.cfg").is_file() and (not venv.is_dir() or any(venv.iterdir())):
+        # `setup-cpu .` in a project would scatter bin/, lib/ and 3.5 GB among its files
+        raise SetupCpuError(f"{venv} exists and is not a venv (no pyvenv.cfg); choose a new or empty folder")
     if not py.is_file():
         _run([python, "-m", "venv", str(venv)], "creating the venv")
         report.changed.append("venv")

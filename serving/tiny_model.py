@@ -168,6 +168,25 @@ def _write_video_processor(path: Path, image_processor: Any, family: Family) -> 
     (path / "video_preprocessor_config.json").write_text(json.dumps(config, indent=2) + "\n")
 
 
+MARK = ".mobile-agent-tiny-model"
+
+
+def _claim(path: Path) -> Path:
+    """Make `path` ours to write: new, empty, or written by us before (marked). A folder holding
+    anything else (a real checkpoint, say) is refused untouched: overwriting its config and
+    tokenizer beside its own shards would leave a broken mix."""
+    if path.exists() and not path.is_dir():
+        raise TinyModelError(f"{path} exists and is not a folder")
+    if path.is_dir() and not (path / MARK).is_file() and any(path.iterdir()):
+        raise TinyModelError(
+            f"{path} is not empty and was not written by `tiny-model`; nothing was changed. "
+            "Choose a new or empty folder."
+        )
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARK).write_text("a tiny random checkpoint written by `python -m serving tiny-model`\n")
+    return path
+
+
 def build_tiny_model(path: Path, family: Family = "qwen2.5-vl", seed: int = 0) -> Path:
     """Write tokenizer, processor config, chat template and random weights to `path`."""
     try:
@@ -178,8 +197,7 @@ def build_tiny_model(path: Path, family: Family = "qwen2.5-vl", seed: int = 0) -
     if family not in ("qwen2.5-vl", "qwen3-vl"):
         raise TinyModelError(f"unknown family {family!r}; choose qwen2.5-vl or qwen3-vl")
 
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
+    path = _claim(Path(path))
     tokenizer = _tokenizer()
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     from mobile_agent.llm.local import image_only_processor_class
