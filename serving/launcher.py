@@ -7,11 +7,13 @@ answers, the model is listed, and a one-token chat completion comes back.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -216,6 +218,26 @@ def wait_until_ready(
             time.sleep(interval)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """SetupError when something already listens on host:port: vLLM would die on bind after
+    the probe had found that other server ready (a previous launch, say) and called it ours."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError:
+        return  # vLLM reports an unusable host itself
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise SetupError(
+                    f"port {port} on {host} is already in use (another server, or an earlier launch "
+                    "still running?); stop it or pass another --port"
+                ) from None
+
+
 def run_server(
     cmd: Sequence[str],
     profile: ModelProfile,
@@ -234,6 +256,8 @@ def run_server(
     """
     if shutil.which(cmd[0]) is None:
         raise SetupError(VLLM_INSTALL_HINT)
+    if "--headless" not in cmd:  # a headless node serves no HTTP
+        _check_port_free(host, port)
     # Its own process group: vLLM's engine and workers are stopped with it.
     proc = start_group(cmd, env={**os.environ, **(env or {})})
 

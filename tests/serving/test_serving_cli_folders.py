@@ -44,3 +44,32 @@ def test_setup_cpu_refuses_an_existing_folder_that_is_not_a_venv(tmp_path: Path)
     assert proc.returncode == 2, proc.stderr
     assert "not a venv" in proc.stderr and "Traceback" not in proc.stderr
     assert [p.name for p in project.iterdir()] == ["notes.txt"]
+
+
+def test_launch_on_a_port_already_serving_the_model_is_refused_not_called_ready(tmp_path: Path) -> None:
+    """An earlier launch still holds the port: the probe used to find IT ready, print the hint,
+    and only then see the new server die on bind."""
+    import os
+    import stat
+
+    from fake_vllm import serve_in_thread
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "vllm"
+    exe.write_text(f'#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / "fake_vllm.py"} "$@"\n')
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    earlier = serve_in_thread("gui-owl-7b")
+    port = earlier.server_address[1]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "serving", "launch", "--gpus", "1", "--gpu-memory", "80",
+             "--profile", "gui-owl-7b", "--port", str(port)],
+            cwd=REPO, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
+    finally:
+        earlier.shutdown()
+        earlier.server_close()
+    assert proc.returncode == 2, proc.stderr
+    assert "already in use" in proc.stderr and "ready after" not in proc.stderr
