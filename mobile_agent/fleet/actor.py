@@ -22,7 +22,7 @@ from typing import Any
 import ray
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_agent.api.store import TaskRecord, make_engine
+from mobile_agent.api.store import TaskRecord, TaskRow, make_engine
 from mobile_agent.api.worker import TaskContext, TaskOutcome, agent_runner, to_outcome
 from mobile_agent.bus import Bus, EventType
 from mobile_agent.device.base import DeviceError
@@ -74,6 +74,7 @@ class PhoneActor:
         self._stores: dict[str, FleetStore] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         threading.Thread(target=self._watchdog, args=(host_pid,), daemon=True).start()
+        import mobile_agent.agent  # noqa: F401  (loaded now, not in the first task's time)
 
     @staticmethod
     def _watchdog(host_pid: int) -> None:
@@ -186,6 +187,8 @@ class PhoneActor:
             "error": outcome.error,
             "pending_request": None,
         }
+        if "output" in TaskRow.__table__.columns:  # structured answers, where the store has them
+            values["output"] = getattr(outcome, "output", None)
         while True:  # the end is recorded once the store answers (or the lease was revoked)
             try:
                 await asyncio.to_thread(store.finish, self.serial, task.id, token, **values)

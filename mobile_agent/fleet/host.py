@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import random
 import signal
 import socket
 import sys
@@ -109,6 +110,7 @@ def host_main(argv: list[str] | None = None) -> int:
                 print(f"host {name}: {exc}; retrying (see {runs_dir / 'ray-node.log'})", file=sys.stderr)
                 if attempt == 2:
                     raise
+                time.sleep(random.uniform(1.0, 5.0))  # several hosts starting at once: spread them
                 node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip)
         from .actor import PhoneActor, actor_name
 

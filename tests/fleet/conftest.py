@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from ci_guard import skip_or_fail
 from fleet_policy import respond
 from fleet_procs import Postgres, Proc, RayHead, fleet_env, have_postgres, start_host, start_replica
 
@@ -20,10 +21,10 @@ from mobile_agent.testing import StubChatServer
 
 def _need_fleet() -> None:
     if not have_postgres():
-        pytest.skip("PostgreSQL 15 is not installed (apt-get install postgresql)")
+        skip_or_fail("PostgreSQL 15 is not installed (apt-get install postgresql)")
     for mod in ("ray", "psycopg"):
         if importlib.util.find_spec(mod) is None:
-            pytest.skip(f"{mod} is not installed (pip install -e '.[fleet]')")
+            skip_or_fail(f"{mod} is not installed (pip install -e '.[fleet]')")
 
 
 class Fleet:

@@ -108,6 +108,20 @@ def assert_whole_stream(url: str, task_id: str, status: str) -> list[dict[str, A
     return evs
 
 
+def test_a_task_is_cancelled_through_the_other_replica(fleet: Any) -> None:
+    url_a, url_b = (u for _, u in fleet.replicas)
+    task_id = submit(url_a, "tap around [taps=50] cancel me")
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{url_b}/v1/tasks/{task_id}", timeout=10).json()["steps"] < 1:
+        assert time.monotonic() < deadline, "the task made no step"
+        time.sleep(0.2)
+    r = httpx.post(f"{url_b}/v1/tasks/{task_id}/cancel", timeout=30)
+    assert r.status_code == 202 and r.json()["status"] == "running", r.text
+    view = wait_all(url_a, [task_id], timeout=60)[task_id]
+    assert view["status"] == "cancelled" and view["steps"] < 50, view
+    assert_whole_stream(url_b, task_id, "cancelled")
+
+
 def test_postgres_restarted_mid_run_loses_nothing(fleet: Any) -> None:
     urls = [u for _, u in fleet.replicas]
     ids = [submit(urls[i % 2], f"tap around [taps=4] pg#{i}") for i in range(4)]

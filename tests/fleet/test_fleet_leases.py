@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ci_guard import skip_or_fail
 from fleet_procs import Postgres, have_postgres
 
 if not have_postgres() or importlib.util.find_spec("psycopg") is None:
-    pytest.skip("needs PostgreSQL 15 and psycopg (the fleet extra)", allow_module_level=True)
+    skip_or_fail("needs PostgreSQL 15 and psycopg (the fleet extra)", allow_module_level=True)
 
 from mobile_agent.api.store import TaskStore
 from mobile_agent.bus import Bus, EventType
