@@ -80,8 +80,10 @@ class _BearerGuard:
         await self.app(scope, receive, send)
 
 
-async def _serve_stdio(server: Any) -> None:
-    await server.run_stdio_async()
+async def _serve_stdio(server: Any) -> int | None:
+    from mobile_agent.mcp.stdio import serve_stdio
+
+    return await serve_stdio(server)
 
 
 async def _serve_http(server: Any, host: str, port: int, token: str | None) -> None:
@@ -110,19 +112,22 @@ async def _serve_http(server: Any, host: str, port: int, token: str | None) -> N
         sock.close()
 
 
-async def _main(args: argparse.Namespace, token: str | None) -> None:
+async def _main(args: argparse.Namespace, token: str | None) -> int:
+    """Serve until the client leaves (0) or a signal stops the server (130 / 143)."""
     from mobile_agent.mcp.server import McpOptions, build_server
 
     server, state = build_server(
         McpOptions(device=args.device, allow_sensitive=args.allow_sensitive, runs_dir=args.out)
     )
+    code: int | None = None
     try:
         if args.transport == "stdio":
-            await _serve_stdio(server)
+            code = await _serve_stdio(server)
         else:
             await _serve_http(server, args.host, args.port, token)
     finally:
-        await state.aclose()
+        await state.aclose()  # running tasks are cancelled and write their run directories
+    return code or EXIT_OK
 
 
 def mcp_main(argv: Sequence[str] | None = None) -> int:
@@ -148,13 +153,12 @@ def mcp_main(argv: Sequence[str] | None = None) -> int:
             )
             return EXIT_USAGE
     try:
-        asyncio.run(_main(args, token))
+        return asyncio.run(_main(args, token))
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    return EXIT_OK
 
 
 main = mcp_main
