@@ -22,6 +22,7 @@ from mobile_agent.sim.adb_services import PhoneServices
 from mobile_agent.sim.contract import PhoneModel
 
 PhoneFactory = Callable[..., PhoneModel]
+PHONE_WORKERS = 32  # worker threads per phone: shell commands, screencaps, u2 calls
 
 
 def default_phone_factory(seed: int, *, serial: str, adb_keyboard: bool) -> PhoneModel:
@@ -55,7 +56,7 @@ class SimServer:
         self.ports: list[int] = []
         self.services: list[PhoneServices] = []
         self._servers: list[AdbDeviceServer] = []
-        self._executor: ThreadPoolExecutor | None = None
+        self._executors: list[ThreadPoolExecutor] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._owns_loop = False
@@ -69,16 +70,16 @@ class SimServer:
     async def start_async(self) -> SimServer:
         """Create the phones and start listening (inside the running loop)."""
         self._loop = asyncio.get_running_loop()
-        # Gestures hold a worker for as long as they last (gesture.py): leave room for the rest.
-        self._executor = ThreadPoolExecutor(
-            max_workers=min(128, 16 + 8 * self.count), thread_name_prefix="sim"
-        )
         try:
             for i in range(self.count):
                 phone = self.phone_factory(
                     self.seed + i, serial=f"virtual{self.seed + i:04d}", adb_keyboard=self.adb_keyboard
                 )
-                services = PhoneServices(phone, self._executor)
+                # Gestures hold a worker for as long as they last (gesture.py), up to a minute:
+                # each phone has its own workers, so long swipes on one never stall another.
+                executor = ThreadPoolExecutor(max_workers=PHONE_WORKERS, thread_name_prefix=f"sim{i}")
+                self._executors.append(executor)
+                services = PhoneServices(phone, executor)
                 server = AdbDeviceServer(
                     make_banner(dict(phone.props)),
                     services.open,
@@ -99,9 +100,9 @@ class SimServer:
         """Close every listener and connection."""
         servers, self._servers = self._servers, []
         await asyncio.gather(*(s.stop() for s in servers), return_exceptions=True)
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        executors, self._executors = self._executors, []
+        for executor in executors:
+            executor.shutdown(wait=False, cancel_futures=True)
 
     async def __aenter__(self) -> SimServer:
         return await self.start_async()

@@ -156,3 +156,25 @@ def test_u2_swipe_drag_and_long_click_last_as_long(sim: SimServer) -> None:
     events = _events(phone, start)
     assert [k for k, _ in events] == ["long_press"] and events[0][1] >= 0.5
     assert _timed(d.click, 300, 1200) < 0.5
+
+
+def test_many_long_swipes_on_one_phone_do_not_stall_another() -> None:
+    """40 open `input swipe ... 5000` on one phone used up the workers every phone shared."""
+    server = SimServer(count=2, port=0, seed=23).start()
+    streams: list[Any] = []
+    try:
+        for serial in server.serials:
+            connect_adb(serial, timeout=15)
+        busy, other = (adbutils.adb.device(s) for s in server.serials)
+        # each stream is open (the phone has taken the command) once shell(stream=True) returns
+        streams = [busy.shell("input swipe 100 1200 100 1210 5000", stream=True) for _ in range(40)]
+        took = _timed(other.shell, "echo ok")
+        assert took < 2.0, took
+        took = _timed(lambda: u2.connect(server.serials[1]).info)
+        assert took < 4.0, took
+    finally:
+        for stream in streams:
+            stream.close()
+        for serial in server.serials:
+            subprocess.run(["adb", "disconnect", serial], capture_output=True, timeout=20, check=False)
+        server.stop()
