@@ -27,13 +27,13 @@ from mobile_agent.api.errors import install_error_handlers
 from mobile_agent.api.limits import BodySizeLimit
 from mobile_agent.api.routes import docs, tasks, viewer
 from mobile_agent.api.settings import ApiSettings
-from mobile_agent.api.store import TaskStore
+from mobile_agent.api.store import TaskStore, make_engine
 
 from .leases import FleetStore
 from .replica import FleetPool, FleetScheduler
 from .routes import router as fleet_router
 
-__all__ = ["create_fleet_app"]
+__all__ = ["create_fleet_app", "open_stores"]
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
@@ -48,10 +48,29 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+SCHEMA_LOCK = 0x6D6F62696C65  # pg_advisory_lock key: one replica at a time creates the tables
+
+
+def open_stores(db_url: str) -> tuple[TaskStore, FleetStore]:
+    """The task store and the fleet's tables, created under an advisory lock: replicas starting
+    together on an empty database would otherwise race in CREATE TABLE (a unique violation in
+    PostgreSQL's catalog) and one of them would fail to start."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK})")
+            try:
+                store = TaskStore(db_url)
+                return store, FleetStore(store.engine)
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK})")
+    finally:
+        engine.dispose()
+
+
 def create_fleet_app(settings: ApiSettings, db_url: str, **scheduler_options: Any) -> FastAPI:
     """The API of one replica; Ray must be connected (`raynode.connect`) before it starts."""
-    store = TaskStore(db_url)
-    fleet = FleetStore(store.engine)
+    store, fleet = open_stores(db_url)
     pool = FleetPool(fleet, store)
     access = Access(check_token(settings.api_token), settings.session_max_age_s)
     logredact.install(access.token)

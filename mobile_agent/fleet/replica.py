@@ -252,7 +252,10 @@ class FleetScheduler:
             row = rows.get(serial)
             if isinstance(answer, dict):
                 self._failing.pop(serial, None)
-                await self.store.run(self.fleet.phone_seen, serial, str(answer["host"]), name)
+                host = str(answer["host"])
+                if row is None or row.state == OFFLINE or row.host != host or now - row.seen_at > 10:
+                    # a write only when something changed (or every 10 s): not one per phone per second
+                    await self.store.run(self.fleet.phone_seen, serial, host, name)
                 if (
                     row is not None
                     and row.state == LEASED

@@ -42,6 +42,35 @@ def stores(pg: Postgres) -> Iterator[tuple[TaskStore, FleetStore]]:
         store.close()
 
 
+def test_replicas_starting_together_on_an_empty_database_all_start(pg: Postgres) -> None:
+    from mobile_agent.fleet.app import open_stores
+
+    admin = TaskStore(pg.url)
+    errors: list[BaseException] = []
+    for round_ in range(3):
+        name = f"fresh{round_}"
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        url = pg.url.rsplit("/", 1)[0] + f"/{name}"
+        barrier = threading.Barrier(4)
+
+        def replica(url: str = url, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                store, _ = open_stores(url)
+                store.close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=replica) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    admin.close()
+    assert not errors, errors
+
+
 def test_concurrent_replicas_never_lease_one_phone_twice(stores: tuple[TaskStore, FleetStore]) -> None:
     store, fleet = stores
     for i in range(6):
