@@ -3,6 +3,8 @@ action models: identical to the hand-written declaration they replaced, and comp
 
 from __future__ import annotations
 
+from typing import Any
+
 from PIL import Image
 
 from mobile_agent.actions import ACTION_NAMES, ACTION_TYPES, action_name
@@ -94,3 +96,32 @@ def test_every_action_has_its_prompt_lines_in_both_prompts() -> None:
     for cls in ACTION_TYPES:
         assert f'{{"action": "{action_name(cls)}"' in worker_system
         assert f"* `{action_name(cls)}`: {action_docs.DOCS[cls].tool}" in tool
+
+
+# One action per model with every parameter away from its default: what a model writes comes
+# back whole. A new action (or a new parameter) needs a sample here, and a parameter
+# `parse_action` does not know is caught instead of silently falling back to its default.
+SAMPLES: list[dict[str, Any]] = [
+    {"action": "click", "coordinate": [10, 20]},
+    {"action": "long_press", "coordinate": [10, 20], "time": 2.5},
+    {"action": "swipe", "coordinate": [10, 20], "coordinate2": [30, 40], "time": 0.5},
+    {"action": "type", "text": "héllo 你好"},
+    {"action": "key", "text": "volume_up"},
+    {"action": "system_button", "button": "Menu"},
+    {"action": "open", "text": "Clock"},
+    {"action": "wait", "time": 3.0},
+    {"action": "answer", "text": "42"},
+    {"action": "ask", "text": "which one?"},
+    {"action": "terminate", "status": "failure"},
+]
+
+
+def test_every_parameter_of_every_action_survives_parse_action() -> None:
+    from mobile_agent.actions import parse_action
+
+    assert {s["action"] for s in SAMPLES} == set(ACTION_NAMES)
+    for sample in SAMPLES:
+        action = parse_action(sample)
+        fields = set(type(action).model_fields) - {"action"}
+        assert fields <= set(sample), f"{sample['action']}: the sample misses {fields - set(sample)}"
+        assert action.to_json() == sample
