@@ -124,6 +124,10 @@ class AgentConfig(BaseSettings):
     max_steps: int = Field(default=25, gt=0, le=1000)
     max_seconds: float | None = Field(default=None, gt=0)
     notetaker: bool = True
+    # Dump the UI tree before each step (steps/NNN-before.xml), hidden behind the model call: it is
+    # what makes a run a replayable recipe and a plan-cache entry. Off on phones whose dump is slow
+    # when replay is not wanted (MOBILE_AGENT_RECORD_UI_TREE=0).
+    record_ui_tree: bool = True
     settle_timeout_s: float = Field(default=3.0, ge=0)
     settle_interval_s: float = Field(default=0.05, ge=0)
     # Share of the screen that must differ for an action to count as having changed it: above a

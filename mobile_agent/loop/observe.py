@@ -169,6 +169,8 @@ class Observer:
         """Dump the UI tree beside the step's screenshot, in the background (hidden behind the
         model calls); await it before the step's action changes the screen. The tree is what a
         replay checks the screen against; a device without a UI dump simply records none."""
+        if not self.config.record_ui_tree:
+            return
 
         async def dump() -> None:
             try:

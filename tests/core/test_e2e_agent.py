@@ -207,3 +207,21 @@ async def test_setup_check_can_be_left_to_the_run(tmp_path: Path) -> None:
     result = await agent.run("Turn on Wi-Fi", check_setup=False)
     assert result.status == "failed" and result.error == "device_not_found"
     assert result.run_dir is not None and (result.run_dir / "result.json").exists()
+
+
+@pytest.mark.parametrize("record", [True, False])
+async def test_ui_tree_recording_can_be_turned_off(sim_phone: Any, tmp_path: Path, record: bool) -> None:
+    """Each step's UI tree (what replay and the plan cache check) is recorded by default; a user
+    whose phone dumps slowly can turn it off, and the run is otherwise the same."""
+    serial = sim_phone.serial
+    adb_shell(serial, "settings put global wifi_on 0")
+    with StubChatServer(responder(WifiOracle(serial))) as server:
+        config = cfg(tmp_path, server.base_url, mode="single", record_ui_tree=record)
+        result = await Agent(serial, config=config).run("Turn on Wi-Fi")
+    assert result.status == "succeeded", result.reason
+    assert result.run_dir is not None
+    trees = sorted((result.run_dir / "steps").glob("*-before.xml"))
+    if record:
+        assert len(trees) == result.steps and all("<hierarchy" in t.read_text() for t in trees)
+    else:
+        assert trees == []
