@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import shlex
 import sys
@@ -23,6 +24,7 @@ from mobile_agent.llm.profiles import (
     list_profiles,
 )
 from serving.cpu import DTYPES, KV_ENV, cpu_args, cpu_env, use_cpu
+from serving.fleet_plan import DEFAULT_STEPS_PER_MIN, GPU_TYPES, STEP_SHAPES, fleet_plan
 from serving.launcher import (
     LaunchError,
     SetupError,
@@ -64,6 +66,22 @@ def _parser() -> argparse.ArgumentParser:
 
     p_plan = sub.add_parser("plan", help="explain the parallel layout for a profile and GPUs")
     _add_plan_args(p_plan)
+    p_plan.add_argument("--phones", type=int, help="fleet size: also plan the replicas and GPUs it needs")
+    p_plan.add_argument(
+        "--steps-per-min",
+        type=float,
+        default=DEFAULT_STEPS_PER_MIN,
+        help=f"steps per minute per phone (default {DEFAULT_STEPS_PER_MIN:g}: one every 10 s)",
+    )
+    p_plan.add_argument(
+        "--mode", choices=tuple(STEP_SHAPES), default="multi", help="agent mode: calls and images per step"
+    )
+    p_plan.add_argument(
+        "--gpu-type",
+        choices=tuple(GPU_TYPES),
+        help="for throughput (default h100; also sets --gpu-memory when that is not given)",
+    )
+    p_plan.add_argument("--json", action="store_true", help="print the plan(s) as JSON")
 
     p_launch = sub.add_parser("launch", help="build and run the vllm serve command")
     _add_plan_args(p_launch)
@@ -260,6 +278,36 @@ def _cmd_launch(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    """One replica's layout, and with --phones the replicas and GPUs that feed the fleet."""
+    if args.phones is not None and args.phones < 1:  # refuse before probing any hardware
+        raise PlanError(f"--phones must be a whole number of at least 1, got {args.phones}")
+    gpu = GPU_TYPES[args.gpu_type or "h100"]
+    if args.phones is not None and args.gpu_type is None:
+        print(f"note: assuming --gpu-type {gpu.name} for throughput", file=sys.stderr)
+    if args.gpu_type and args.gpu_memory is None:
+        args.gpu_memory = gpu.memory_gib
+    profile, replica = _plan(args, may_assume=True)
+    fleet = None
+    if args.phones is not None:
+        fleet = fleet_plan(
+            profile, replica, gpu, args.phones, args.steps_per_min, args.mode, gpu_memory_gib=args.gpu_memory
+        )
+    if args.json:
+        out: dict[str, object] = {
+            "replica": {k: v for k, v in dataclasses.asdict(replica).items() if k != "lines"}
+            | {"gpus_per_replica": replica.gpus_per_replica, "explanation": list(replica.lines)}
+        }
+        if fleet is not None:
+            out["fleet"] = fleet.as_dict()
+        print(json.dumps(out, indent=2))
+        return 0
+    print(replica.explain())
+    if fleet is not None:
+        print(fleet.explain())
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     status = check_endpoint(args.base_url, args.model, api_key=args.api_key, timeout=args.timeout)
     print(status.summary())
@@ -288,8 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "profiles":
             return _cmd_profiles()
         if args.command == "plan":
-            print(_plan(args, may_assume=True)[1].explain())
-            return 0
+            return _cmd_plan(args)
         if args.command == "launch":
             return _cmd_launch(args)
         if args.command == "setup-cpu":
