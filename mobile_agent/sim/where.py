@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Term", "WhereError", "matches", "parse_where", "select"]
+__all__ = ["Term", "WhereError", "like", "matches", "parse_where", "select"]
 
 _TERM = re.compile(
     r"""\s*([A-Za-z_]\w*)\s*(==|=|!=|<>|<=|>=|<|>|\s+LIKE\s+)\s*('(?:[^']|'')*'|"[^"]*"|.+?)\s*""",
@@ -100,8 +100,7 @@ def _holds(row: dict[str, Any], term: Term) -> bool:
     cell = row.get(term.column)
     text = "" if cell is None else str(cell)
     if term.op == "LIKE":
-        pattern = "^" + re.escape(term.value).replace("%", ".*").replace("_", ".") + "$"
-        return re.match(pattern, text, re.IGNORECASE | re.DOTALL) is not None
+        return like(text, term.value)
     a: Any
     b: Any
     try:
@@ -116,6 +115,27 @@ def _holds(row: dict[str, Any], term: Term) -> bool:
         "<=": a <= b,
         ">=": a >= b,
     }[term.op]
+
+
+def like(text: str, pattern: str) -> bool:
+    """SQLite's LIKE (`%` any run, `_` one character, case-insensitive), in O(len * len) time.
+
+    Not a regex: a translated pattern such as `.*a.*a.*a...b` backtracks exponentially.
+    """
+    text, pattern = text.lower(), pattern.lower()
+    t = p = 0
+    star_p, star_t = -1, 0  # the last `%` seen, and where in the text it is resumed from
+    while t < len(text):
+        if p < len(pattern) and pattern[p] != "%" and (pattern[p] == "_" or pattern[p] == text[t]):
+            t, p = t + 1, p + 1
+        elif p < len(pattern) and pattern[p] == "%":
+            star_p, star_t, p = p, t, p + 1
+        elif star_p >= 0:
+            star_t += 1
+            t, p = star_t, star_p + 1
+        else:
+            return False
+    return all(c == "%" for c in pattern[p:])
 
 
 def matches(row: dict[str, Any], clause: Clause) -> bool:

@@ -53,3 +53,19 @@ def test_bad_clause_is_an_error_and_deletes_nothing(device: adbutils.AdbDevice) 
     code, _, err = sh(device, f'content delete --uri {CONTACTS} --where "colour=1"')
     assert code == 1 and "SQLiteException: no such column: colour" in err
     assert sh(device, f"content query --uri {CONTACTS}")[1] == before
+
+
+def test_like_with_many_wildcards_answers_at_once(device: adbutils.AdbDevice) -> None:
+    """LIKE was a translated regex (`.*a.*a...b`): this query held a worker for minutes."""
+    name = "a" * 40
+    sh(device, f"content insert --uri {CONTACTS} --bind display_name:s:{name} --bind number:s:1")
+    hostile = "%a" * 12 + "%b"
+    where = f"display_name LIKE '{hostile}'"
+    r = device.shell2(f'content query --uri {CONTACTS} --where "{where}"', timeout=10)
+    assert (r.returncode, r.output.strip()) == (0, "No result found.")
+    # LIKE keeps its meaning: `%` any run, `_` one character, case-insensitive, `.` and `*` literal
+    query = f"content query --uri {CONTACTS} --projection display_name --where"
+    assert name in sh(device, f"{query} \"display_name LIKE '{'%A' * 12}%'\"")[1]
+    assert name in sh(device, f"{query} \"display_name LIKE '{'_' * 40}'\"")[1]
+    assert "Row:" not in sh(device, f"{query} \"display_name LIKE '{'_' * 39}'\"")[1]
+    assert "Row:" not in sh(device, f"{query} \"display_name LIKE 'a.*'\"")[1]
