@@ -19,7 +19,7 @@ from typing import Any
 __all__ = ["Term", "WhereError", "like", "matches", "parse_where", "select"]
 
 _TERM = re.compile(
-    r"""\s*([A-Za-z_]\w*)\s*(==|=|!=|<>|<=|>=|<|>|\s+LIKE\s+)\s*('(?:[^']|'')*'|"[^"]*"|.+?)\s*""",
+    r"""\s*([A-Za-z_]\w*)\s*(==|=|!=|<>|<=|>=|<|>|\s+LIKE\s+)\s*('(?:[^']|'')*'|"[^"]*"|[^\s'"]+)\s*""",
     re.IGNORECASE | re.DOTALL,
 )
 _JOIN = re.compile(r"\s+(AND|OR)\s+", re.IGNORECASE)
