@@ -326,6 +326,7 @@ class Scheduler:
             max_seconds=task.max_seconds,
             human_timeout_s=self.settings.human_timeout_s,
             adb_server=(self.settings.adb_host, self.settings.adb_port),
+            cache_dir=self.settings.cache_dir,
         )
         healthy: bool | None = None
         try:

@@ -30,6 +30,7 @@ class TaskCreateBase(BaseModel):
     mode: Mode | None = None
     model: str | None = None
     output_schema: dict[str, Any] | None = None
+    cache: bool = True
 
     @field_validator("output_schema")
     @classmethod
@@ -44,6 +45,11 @@ OUTPUT_SCHEMA_DOC = (
     "A JSON Schema the final answer must match (structured answers): the agent is told the schema, "
     "its answer is validated (and sent back with the errors a bounded number of times), and the "
     "validated value is the task's `output`. A schema that is not a valid JSON Schema is a 422."
+)
+
+CACHE_DOC = (
+    "false: run this task without the server's plan cache (`MOBILE_AGENT_CACHE_DIR`), so the model "
+    "plans it afresh. A task with an `output_schema` never uses the cache."
 )
 
 
@@ -80,6 +86,7 @@ def task_create_model(settings: ApiSettings) -> type[TaskCreateBase]:
             Annotated[dict[str, Any] | None, Field(min_length=1, description=OUTPUT_SCHEMA_DOC)],
             None,
         ),
+        "cache": (Annotated[bool, Field(description=CACHE_DOC)], True),
     }
     return create_model("TaskCreate", __base__=TaskCreateBase, **fields)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobile_agent.device.adb_host import adb_server_address
@@ -64,6 +64,17 @@ class ApiSettings(BaseSettings):
     )
     device_refresh_s: float = Field(default=5.0, gt=0, description="How often adb is polled for devices.")
     page_size_limit: int = Field(default=200, ge=1)
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Plan cache folder (as `mobile-agent run --cache`) used by every task that has no "
+        '`output_schema` and does not ask `"cache": false`; unset or blank: no cache.',
+    )
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """`MOBILE_AGENT_CACHE_DIR=` (blank) means no cache, not the current directory."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def adb_targets(self) -> list[str]:
         """The `adb connect` targets, cleaned."""

@@ -77,6 +77,7 @@ class TaskRow(Base):
     # structured answers (added later: `migrate.add_missing_columns` adds them to older databases)
     output_schema: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     output: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), default=None)
+    use_cache: Mapped[bool | None] = mapped_column(default=None)  # False: the task skips the plan cache
 
 
 class EventRow(Base):
@@ -123,6 +124,7 @@ class TaskRecord:
     error: str | None = None
     output_schema: dict[str, Any] | None = None  # the JSON Schema the answer must match
     output: Any = None  # the validated structured answer
+    use_cache: bool | None = None  # False: bypass the server's plan cache (None: older rows, use it)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -192,6 +194,7 @@ class TaskStore:
         mode: str | None = None,
         model: str | None = None,
         output_schema: dict[str, Any] | None = None,
+        use_cache: bool = True,
     ) -> TaskRecord:
         row = TaskRow(
             id=uuid.uuid4().hex[:16],
@@ -201,6 +204,7 @@ class TaskStore:
             mode=mode,
             model=model,
             output_schema=output_schema,
+            use_cache=use_cache,
             max_steps=max_steps,
             max_seconds=max_seconds,
             steps=0,

@@ -34,6 +34,14 @@ class TaskContext:
     max_seconds: float
     human_timeout_s: float = 600.0
     adb_server: tuple[str, int] | None = None  # (host, port); None: found from the environment
+    cache_dir: Path | None = None  # the server's plan cache (MOBILE_AGENT_CACHE_DIR), if any
+
+    def plan_cache(self) -> Path | None:
+        """The cache this task uses: none when the task opted out or wants a structured answer
+        (a replay gives the recorded answer text, not a validated value)."""
+        if self.task.use_cache is False or self.task.output_schema is not None:
+            return None
+        return self.cache_dir
 
 
 @dataclass
@@ -125,6 +133,7 @@ async def agent_runner(ctx: TaskContext) -> Any:
             cancel=ctx.cancel,
             check_setup=False,  # a task's set-up failure is recorded as its result (device health)
             output=ctx.task.output_schema,
+            cache=ctx.plan_cache(),
         )
     finally:
         await device.close()

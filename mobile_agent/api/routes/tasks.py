@@ -105,6 +105,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
             mode=req.mode,
             model=req.model,
             output_schema=req.output_schema,
+            use_cache=req.cache,
         )
         scheduler.submit(rec)
         response.headers["Location"] = f"/v1/tasks/{rec.id}"
