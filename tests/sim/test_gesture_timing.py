@@ -178,3 +178,15 @@ def test_many_long_swipes_on_one_phone_do_not_stall_another() -> None:
         for serial in server.serials:
             subprocess.run(["adb", "disconnect", serial], capture_output=True, timeout=20, check=False)
         server.stop()
+
+
+def test_duration_is_parsed_as_android_does(devices: list[adbutils.AdbDevice]) -> None:
+    """Integer.parseInt: a duration past 2**31 (or 1.5, 1e3) is invalid; it held a worker for a minute."""
+    d = devices[1]
+    for bad in ("99999999999999999999999", "2147483648", "1.5", "1e3", "nan", "Infinity"):
+        start = time.monotonic()
+        r = d.shell2(f"input swipe 540 1500 540 900 {bad}", timeout=10)
+        assert r.returncode == 1 and "Invalid arguments for command: swipe" in r.output, (bad, r)
+        assert time.monotonic() - start < 2, bad
+    assert d.shell2("input draganddrop 540 1500 540 900 1e30", timeout=10).returncode == 1
+    assert 0.3 <= _timed(d.shell, "input swipe 540 1500 540 900 -5") < 2  # negative: the default

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mobile_agent.sim import gesture
 from mobile_agent.sim.adb_keycodes import keycode_from_string
 from mobile_agent.sim.commands.registry import Ctx, commands_of, register
@@ -56,6 +58,13 @@ def _coords(values: list[str]) -> list[int]:
     return [int(float(v)) for v in values]
 
 
+def _java_int(text: str) -> int:
+    """Integer.parseInt, as Android parses a duration: `1.5`, `nan`, `1e9` and 2**31 are errors."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text) or not -(2**31) <= int(text) < 2**31:
+        raise ValueError(text)
+    return int(text)
+
+
 def cmd_input(ctx: Ctx, args: list[str]) -> int:
     if args and args[0] in INPUT_SOURCES:
         args = args[1:]
@@ -76,7 +85,7 @@ def cmd_input(ctx: Ctx, args: list[str]) -> int:
             if len(rest) not in (4, 5):
                 raise ValueError
             x1, y1, x2, y2 = _coords(rest[:4])
-            duration = int(float(rest[4])) if len(rest) == 5 else -1
+            duration = _java_int(rest[4]) if len(rest) == 5 else -1
             if duration < 0:
                 duration = gesture.DEFAULT_SWIPE_MS  # as InputShellCommand: negative or none
             (gesture.drag if sub == "draganddrop" else gesture.swipe)(phone, x1, y1, x2, y2, duration)
