@@ -24,6 +24,7 @@ from mobile_agent.sim.jobs import Writer
 __all__ = ["LogBuffer", "log_buffer"]
 
 MAX_ENTRIES = 5000
+MAX_PAYLOAD = 4068  # LOGGER_ENTRY_MAX_PAYLOAD: longer messages are cut, as liblog does
 PRIORITIES = "VDIWEFS"
 PRIORITY_NAMES = {"verbose": "V", "debug": "D", "info": "I", "warn": "W", "error": "E", "fatal": "F"}
 FORMATS = ("threadtime", "brief", "tag", "time", "raw", "process")
@@ -55,6 +56,13 @@ class Entry:
         return f"{stamp} {self.pid:5d} {self.pid:5d} {self.prio} {self.tag:<8}: {self.msg}"  # threadtime
 
 
+def _fit(tag: str, msg: str) -> str:
+    """The message as liblog keeps it: priority, tag, message and NULs fit in one 4068-byte entry."""
+    room = max(0, MAX_PAYLOAD - 3 - len(tag.encode("utf-8", "surrogatepass")))
+    data = msg.encode("utf-8", "surrogatepass")
+    return msg if len(data) <= room else data[:room].decode("utf-8", "ignore")
+
+
 class LogBuffer:
     """Entries of one phone, oldest first, at most MAX_ENTRIES; thread-safe."""
 
@@ -65,6 +73,7 @@ class LogBuffer:
         self._listeners: set[Callable[[], object]] = set()
 
     def append(self, when: datetime, pid: int, prio: str, tag: str, msg: str) -> None:
+        msg = _fit(tag, msg)
         with self._lock:
             self._seq += 1
             for part in msg.split("\n") if msg else [""]:
