@@ -21,6 +21,11 @@ FIRST_FREE_PORT = 38_000
 MAX_REVERSES = 256
 
 
+def _valid(spec: str) -> bool:
+    """A socket spec adbd parses (a tcp port is 0-65535)."""
+    return SPEC.fullmatch(spec) is not None and (not spec.startswith("tcp:") or int(spec[4:]) <= 65535)
+
+
 def _block(text: str) -> bytes:
     data = text.encode()
     return f"{len(data):04x}".encode() + data
@@ -59,16 +64,18 @@ class ReverseTable:
         norebind = spec.startswith("norebind:")
         spec = spec.removeprefix("norebind:")
         remote, sep, local = spec.partition(";")
-        if not sep or not SPEC.fullmatch(remote) or not SPEC.fullmatch(local):
+        if not sep or not _valid(remote) or not _valid(local):
             return _fail(f"cannot bind listener: bad socket specification '{spec}'")
         if norebind and remote in self._items:
             return _fail("cannot rebind existing socket")
         if remote not in self._items and len(self._items) >= MAX_REVERSES:
             return _fail("cannot bind listener: too many listeners")
         reply = b"OKAY"
-        if remote == "tcp:0":  # the device picks a free port and says which
+        if remote == "tcp:0":  # the device picks a free port (one no reverse holds) and says which
+            while f"tcp:{self._next_port}" in self._items:
+                self._next_port += 1
             remote = f"tcp:{self._next_port}"
-            self._next_port += 1
+            self._next_port = FIRST_FREE_PORT if self._next_port >= 65535 else self._next_port + 1
             reply += _block(remote[4:])
         self._items[remote] = local
         return reply

@@ -51,6 +51,21 @@ def test_adb_cli_reverse(serial: str) -> None:
     assert adb(serial, "reverse", "--list").stdout.strip() == b""
 
 
+def test_reverse_tcp0_never_takes_a_port_in_use_and_ports_end_at_65535(serial: str) -> None:
+    """`reverse tcp:0` picked the next port even if a reverse held it, silently replacing that one."""
+    assert adb(serial, "reverse", "--remove-all").returncode == 0
+    first = int(adb(serial, "reverse", "tcp:0", "tcp:8101").stdout.decode().strip())
+    assert adb(serial, "reverse", f"tcp:{first + 1}", "tcp:1111").returncode == 0  # the next pick
+    second = int(adb(serial, "reverse", "tcp:0", "tcp:2222").stdout.decode().strip())
+    assert second not in (first, first + 1)
+    listed = adb(serial, "reverse", "--list").stdout.decode().splitlines()
+    assert f"(reverse) tcp:{first + 1} tcp:1111" in [line.strip() for line in listed]
+    for remote, local in (("tcp:99999", "tcp:1"), ("tcp:1", "tcp:70000")):
+        res = adb(serial, "reverse", remote, local)
+        assert res.returncode != 0 and b"bad socket specification" in res.stderr, res
+    assert adb(serial, "reverse", "--remove-all").returncode == 0
+
+
 def _raw_framebuffer(port: int) -> bytes:
     c = RawAdb(port)
     try:
