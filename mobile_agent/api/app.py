@@ -3,7 +3,8 @@
 Endpoints (all under a bearer token when one is configured, except /healthz), one router each
 in `api.routes`: POST /v1/tasks, GET /v1/tasks, GET /v1/tasks/{id}, GET /v1/tasks/{id}/events
 (SSE), GET /v1/tasks/{id}/steps/{n}/screenshot, POST /v1/tasks/{id}/cancel,
-POST /v1/tasks/{id}/reply (`tasks`); GET /v1/devices (`devices`); GET /healthz (`health`);
+POST /v1/tasks/{id}/reply (`tasks`); GET /v1/tasks/{id}/result and .../report (`artifacts`);
+GET /v1/devices (`devices`); GET /healthz (`health`);
 GET /openapi.json and /docs (`docs`); the viewer pages GET / and GET /tasks/{id} (`viewer`).
 Routes reach the parts built here through `app.state` and the dependencies in `api.deps`.
 """
@@ -24,7 +25,7 @@ from .auth import check_token
 from .devices import AdbBackend, DevicePool, Lister, Prober
 from .errors import install_error_handlers
 from .limits import BodySizeLimit
-from .routes import devices, docs, health, tasks, viewer
+from .routes import artifacts, devices, docs, health, tasks, viewer
 from .scheduler import Scheduler
 from .settings import ApiSettings
 from .store import TaskStore
@@ -84,6 +85,7 @@ def create_app(
     install_error_handlers(app)
     app.state.routers = [
         tasks.build_router(settings),
+        artifacts.router,
         devices.router,
         health.router,
         docs.router,

@@ -3,10 +3,10 @@
 The host owns the ADB connection (USB does not travel), so the actor lives on the host's node
 (a custom resource only that node has). A replica calls `run(spec)` with the lease's fencing
 token; the actor refuses a token it has already seen or a second task while busy, streams the
-run's events into the store itself (`EventSink`) and records the end (`FleetStore.finish`),
-both fenced: a replica that dies mid-task loses nothing, and one that is stale cannot make a
-phone run a task twice. `ping` and `cancel` run in their own concurrency group, so they answer
-while a step is in flight. A watchdog ends the actor when its host process is gone.
+run's events into the store itself (`EventSink`) and records the end (`FleetStore.finish`)
+with the run's result.json and report.html, all fenced: a replica that dies mid-task loses
+nothing, and one that is stale cannot make a phone run a task twice. `ping` and `cancel` run in
+their own concurrency group, so they answer while a step is in flight. A watchdog ends the actor when its host process is gone.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from mobile_agent.bus import Bus, EventType
 from mobile_agent.device.base import DeviceError
 from mobile_agent.human import HumanReply, HumanRequest, HumanTimeout
 
+from .artifacts import run_meta, settle_run_dir
 from .leases import Fenced, FleetStore
 from .sink import EventSink
 
@@ -49,6 +50,24 @@ class NoHumanInFleet:
 
     async def request(self, request: HumanRequest) -> HumanReply:
         raise HumanTimeout("asking a person is not supported on a fleet phone yet")
+
+
+def _artifacts(task: TaskRecord, run_dir: Path, bus: Bus, end: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The run's result.json and report.html, saying the end about to be recorded (none if they
+    cannot be made: the end is recorded all the same)."""
+    try:
+        return settle_run_dir(
+            run_dir,
+            [e.to_json() for e in bus.log],
+            status=end["status"],
+            reason=end["reason"] or "",
+            error=end["error"],
+            meta=run_meta(task),
+            finished_at=end["finished_at"],
+        )
+    except Exception:
+        log.exception("task %s: its result.json and report.html could not be made", task.id)
+        return []
 
 
 def _pid_alive(pid: int) -> bool:
@@ -189,9 +208,12 @@ class PhoneActor:
         }
         if "output" in TaskRow.__table__.columns:  # structured answers, where the store has them
             values["output"] = getattr(outcome, "output", None)
+        artifacts = await asyncio.to_thread(_artifacts, task, ctx.out_dir, bus, values)
         while True:  # the end is recorded once the store answers (or the lease was revoked)
             try:
-                await asyncio.to_thread(store.finish, self.serial, task.id, token, **values)
+                await asyncio.to_thread(
+                    store.finish, self.serial, task.id, token, artifacts=artifacts, **values
+                )
                 break
             except Fenced as exc:
                 return {"accepted": True, "status": "fenced", "reason": str(exc)}

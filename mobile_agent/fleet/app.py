@@ -2,8 +2,9 @@
 
 The same routes answer as on a single `serve` (they reach their parts through `app.state`);
 the fleet adds its own answers first for what differs: GET /v1/devices (every phone of every
-host, with its host), a step's screenshot (from the store, so any replica serves it), /healthz
-(the store and the cluster), and a 503 that says so when the store is unreachable.
+host, with its host), a step's screenshot and a task's result.json and report.html (from the
+store, so any replica serves them), /healthz (the store and the cluster), and a 503 that says so
+when the store is unreachable.
 There is no store-ownership lock: replicas share the store by design, and leases come from
 its row locks.
 """

@@ -10,15 +10,16 @@ Tables of their own (`fleet_phones`, `fleet_blobs`), beside the task store's `ta
   commits only while the phone row still holds that task and that token (checked under the
   row's lock). A lease revoked because its host was declared lost can never be written to
   again, so a partitioned host that comes back cannot finish a task twice.
-- Screenshots live in the store (`fleet_blobs`): every replica can serve them and a fleet needs
-  no shared filesystem or bucket (a PNG of a few hundred KB per step is small next to what
-  PostgreSQL handles).
+- Screenshots and a task's run artifacts (`result.json`, `report.html`) live in the store
+  (`fleet_blobs`): every replica can serve them and a fleet needs no shared filesystem or bucket
+  (a PNG of a few hundred KB per step is small next to what PostgreSQL handles).
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,11 @@ __all__ = [
 ]
 
 AVAILABLE, LEASED, OFFLINE = "available", "leased", "offline"
+
+log = logging.getLogger(__name__)
+
+# (task, its stored events, its stored screenshots) -> the artifacts of a lost task
+Rebuild = Callable[[TaskRecord, list[dict[str, Any]], dict[str, bytes]], Sequence[tuple[str, bytes]]]
 
 
 class Fenced(RuntimeError):
@@ -238,27 +244,32 @@ class FleetStore:
                 steps = [e["step"] for e in events if e["type"] == EventType.STEP_FINISHED and e.get("step")]
                 if steps:
                     s.execute(update(TaskRow).where(TaskRow.id == task_id).values(steps=max(steps)))
-            for name, data in blobs:
-                stmt = pg_insert(BlobRow).values(
-                    task_id=task_id, name=name, data=data, created_at=time.time()
-                )
-                s.execute(stmt.on_conflict_do_nothing(index_elements=["task_id", "name"]))
+            _put_blobs(s, task_id, blobs)
 
-    def finish(self, serial: str, task_id: str, token: int, **values: Any) -> None:
-        """Record the task's end and free the phone, in one fenced transaction."""
+    def finish(
+        self,
+        serial: str,
+        task_id: str,
+        token: int,
+        artifacts: Sequence[tuple[str, bytes]] = (),
+        **values: Any,
+    ) -> None:
+        """Record the task's end and its run artifacts and free the phone, in one fenced transaction."""
         with self._session.begin() as s:
             phone = self._locked_phone(s, serial, task_id, token)
             s.execute(
                 update(TaskRow).where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE)).values(**values)
             )
+            _put_blobs(s, task_id, artifacts, replace=True)
             phone.task_id, phone.leased_at, phone.state, phone.error = None, None, AVAILABLE, None
 
     # revocation (a replica, when a host is lost) -------------------------------------------
 
-    def revoke(self, serial: str, reason: str) -> str | None:
+    def revoke(self, serial: str, reason: str, rebuild: Rebuild | None = None) -> str | None:
         """The phone's host is lost: the phone goes offline, its lease is revoked (token bumped)
-        and its task, if any, ends `failed` with `reason` after the events already streamed.
-        Returns the task id that was ended."""
+        and its task, if any, ends `failed` with `reason` after the events already streamed, with
+        the artifacts `rebuild` makes of them (the host can no longer write its own), all in one
+        transaction. Returns the task id that was ended."""
         now = time.time()
         with self._session.begin() as s:
             phone = s.scalars(select(PhoneRow).where(PhoneRow.serial == serial).with_for_update()).first()
@@ -290,9 +301,43 @@ class FleetStore:
                     data={"status": "failed", "reason": reason, "answer": None, "steps": steps},
                 )
             )
+            if rebuild is not None:
+                s.flush()
+                _put_blobs(s, task_id, _rebuilt(s, task, rebuild), replace=True)
             return task_id
 
     def blob(self, task_id: str, name: str) -> bytes | None:
         with self._session() as s:
             row = s.get(BlobRow, (task_id, name))
             return row.data if row else None
+
+
+def _put_blobs(s: Session, task_id: str, blobs: Sequence[tuple[str, bytes]], replace: bool = False) -> None:
+    """Screenshots are written once (a retried batch keeps the first); artifacts are replaced."""
+    for name, data in blobs:
+        stmt = pg_insert(BlobRow).values(task_id=task_id, name=name, data=data, created_at=time.time())
+        if replace:
+            s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["task_id", "name"],
+                    set_={"data": stmt.excluded.data, "created_at": stmt.excluded.created_at},
+                )
+            )
+        else:
+            s.execute(stmt.on_conflict_do_nothing(index_elements=["task_id", "name"]))
+
+
+def _rebuilt(s: Session, task: TaskRow, rebuild: Rebuild) -> Sequence[tuple[str, bytes]]:
+    """A lost task's artifacts from its stored events and screenshots (none if that fails: the
+    task's end is recorded all the same)."""
+    rows = s.scalars(select(EventRow).where(EventRow.task_id == task.id).order_by(EventRow.seq)).all()
+    events = [
+        {"seq": r.seq, "ts": r.ts, "type": r.type, "step": r.step, "role": r.role, "data": r.data}
+        for r in rows
+    ]
+    blobs = {b.name: b.data for b in s.scalars(select(BlobRow).where(BlobRow.task_id == task.id)).all()}
+    try:
+        return rebuild(TaskRecord.from_row(task), events, blobs)
+    except Exception:
+        log.exception("task %s: its result could not be rebuilt from the store", task.id)
+        return ()

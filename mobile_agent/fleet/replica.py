@@ -11,7 +11,8 @@ Two loops per replica:
 - monitor: ping every phone actor of the cluster. A phone that answers is `available` (or stays
   leased); one that has not answered for `lost_after_s`, or whose actor died, is `offline`, and
   its task ends `failed` with `host_lost: ...` after the events it streamed (`FleetStore.revoke`,
-  which also revokes the fencing token). Every replica monitors; the store's row locks make the
+  which also revokes the fencing token, and rebuilds the task's result.json and report.html from
+  what it streamed: the host cannot write them any more). Every replica monitors; the store's row locks make the
   outcome the same whichever gets there first. A lease whose actor never got the task (its
   replica died in between) is queued again after `handoff_grace_s`.
 """
@@ -30,6 +31,7 @@ from mobile_agent.api.human import NoPendingRequest
 from mobile_agent.api.store import ACTIVE, TaskRecord, TaskStore
 from mobile_agent.bus import EventType
 
+from .artifacts import lost_task_artifacts
 from .leases import LEASED, OFFLINE, FleetStore, Lease, PhoneRow
 
 __all__ = ["FleetPool", "FleetScheduler"]
@@ -213,7 +215,7 @@ class FleetScheduler:
         self.notify()
 
     async def _revoke(self, serial: str, reason: str) -> None:
-        task_id = await self.store.run(self.fleet.revoke, serial, reason)
+        task_id = await self.store.run(self.fleet.revoke, serial, reason, lost_task_artifacts)
         if task_id:
             log.warning("task %s: %s", task_id, reason)
         self._kick.set()

@@ -1,4 +1,5 @@
-"""The fleet's own answers: every phone of every host, screenshots from the store, health.
+"""The fleet's own answers: every phone of every host, screenshots and run artifacts from the
+store, health.
 
 Registered before the task API's routers, so these paths answer from here on a replica.
 """
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mobile_agent.api.deps import AUTH, StoreDep
+from mobile_agent.api.routes.artifacts import REPORT_DOC, RESULT_DOC, artifact_response
 from mobile_agent.api.routes.common import TASK_ID, errors
 from mobile_agent.api.routes.tasks import get_record
 
@@ -64,6 +66,23 @@ async def screenshot(
     if data is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no {phase} screenshot for step {n}")
     return Response(data, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/v1/tasks/{task_id}/result", dependencies=AUTH, response_class=Response, **RESULT_DOC)
+async def result(task_id: TASK_ID, request: Request, store: StoreDep) -> Response:
+    """The same answer as a single `serve`, from the store (any replica serves any task)."""
+    rec = await get_record(store, task_id)
+    return artifact_response(
+        rec, "result.json", await store.run(_fleet(request).blob, task_id, "result.json")
+    )
+
+
+@router.get("/v1/tasks/{task_id}/report", dependencies=AUTH, response_class=Response, **REPORT_DOC)
+async def report(task_id: TASK_ID, request: Request, store: StoreDep) -> Response:
+    rec = await get_record(store, task_id)
+    return artifact_response(
+        rec, "report.html", await store.run(_fleet(request).blob, task_id, "report.html")
+    )
 
 
 @router.get("/healthz", summary="The store and the cluster's phones")

@@ -5,6 +5,7 @@ one fleet; the destructive ones (a replica killed, PostgreSQL restarted, a host 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from typing import Any
 
@@ -88,6 +89,24 @@ def test_tasks_from_both_replicas_run_on_both_hosts_one_at_a_time_per_phone(flee
     assert [e["seq"] for e in evs] == list(range(1, len(evs) + 1))
     png = httpx.get(f"{urls[1]}/v1/tasks/{ids[1]}/steps/1/screenshot", timeout=10)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    # its result.json and report.html too, from the replica it was not submitted to
+    result = run_artifacts(urls[0], ids[1], views[ids[1]])
+    assert result["status"] == "succeeded" and result["steps"] >= 2 and result["claimed_success"]
+
+
+def run_artifacts(url: str, task_id: str, view: dict[str, Any]) -> dict[str, Any]:
+    """The task's result.json and report.html as `url` serves them, checked against its view."""
+    r = httpx.get(f"{url}/v1/tasks/{task_id}/result", timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
+    result: dict[str, Any] = r.json()
+    for key in ("status", "reason", "steps", "device"):
+        assert result[key] == view[key], (key, result, view)
+    page = httpx.get(f"{url}/v1/tasks/{task_id}/report", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert view["status"] in page.text
+    for n in range(1, view["steps"] + 1):  # every step, with its screenshot inlined
+        assert re.search(rf'<img alt="step {n} before" src="data:image/jpeg;base64,', page.text), n
+    return result
 
 
 def running_on(url: str, ids: list[str], hosts: dict[str, str], host: str) -> list[str]:
@@ -120,6 +139,7 @@ def test_a_task_is_cancelled_through_the_other_replica(fleet: Any) -> None:
     view = wait_all(url_a, [task_id], timeout=60)[task_id]
     assert view["status"] == "cancelled" and view["steps"] < 50, view
     assert_whole_stream(url_b, task_id, "cancelled")
+    assert run_artifacts(url_a, task_id, view)["status"] == "cancelled"  # the recorded end
 
 
 def test_postgres_restarted_mid_run_loses_nothing(fleet: Any) -> None:
@@ -172,6 +192,9 @@ def test_killed_host_ends_its_tasks_host_lost_and_the_rest_succeed(fleet: Any) -
         assert view["status"] == "failed" and view["reason"].startswith("host_lost: host h1"), view
         evs = assert_whole_stream(url, task_id, "failed")
         assert len(evs) > streamed[task_id]  # everything streamed before the loss, and the end
+        # the lost host could not write its result: the replica rebuilt it from the store
+        result = run_artifacts(url, task_id, view)
+        assert result["error"] == "host_lost" and result["steps"] >= 1
     others = [views[t] for t in ids if t not in victims]
     assert others and {v["status"] for v in others} == {"succeeded"}, others
     assert {hosts[v["device"]] for v in others} <= {"h1", "h2"}
