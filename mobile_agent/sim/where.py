@@ -51,7 +51,7 @@ def _split(where: str) -> list[tuple[str, str]]:
                 quote = ""
         elif c in "'\"":
             quote = c
-        else:
+        elif c.isspace() and (i == 0 or not where[i - 1].isspace()):  # a run's start: linear
             m = _JOIN.match(where, i)
             if m and i > start:
                 pieces.append((joiner, where[start:i]))
