@@ -76,7 +76,7 @@ def test_like_with_many_wildcards_answers_at_once(device: adbutils.AdbDevice) ->
 def test_dangling_and_or_is_an_error_not_an_empty_match(device: adbutils.AdbDevice) -> None:
     """`_id=1 AND` read as `_id = '1 AND'`: no rows, exit 0, and a delete that silently did nothing."""
     before = sh(device, f"content query --uri {CONTACTS}")[1]
-    for where in ("_id=1 AND", "_id=1 OR", "_id=1 2", "display_name=Tom Jerry"):
+    for where in ("_id=1 AND", "_id=1 OR", "_id=1 2", "display_name=Tom Jerry", "display_name='Tom"):
         code, out, err = sh(device, f'content delete --uri {CONTACTS} --where "{where}"')
         assert code == 1 and "syntax error" in err, (where, code, out, err)
         code, out, err = sh(device, f'content query --uri {CONTACTS} --where "{where}"')
