@@ -249,18 +249,7 @@ class Scheduler:
         for task in self._queue:
             if task.id == task_id:
                 self._queue.remove(task)
-                reason = "cancelled before it started"
-                done = await self.store.run(
-                    self.store.update_task,
-                    task_id,
-                    only_if_status=["queued"],
-                    status="cancelled",
-                    reason=reason,
-                    finished_at=time.time(),
-                )
-                if done:
-                    data = {"status": "cancelled", "reason": reason, "answer": None, "steps": 0}
-                    await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
+                await self.store.run(self.store.cancel_queued, task_id)
                 self.notify()
                 return "cancelled"
         running = self.running.get(task_id)

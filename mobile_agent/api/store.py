@@ -37,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from mobile_agent.bus import EventType
+
 from .migrate import add_missing_columns
 
 T = TypeVar("T")
@@ -307,3 +309,15 @@ class TaskStore:
         }
         self.add_events(task_id, [ev])
         return ev
+
+    def cancel_queued(self, task_id: str) -> bool:
+        """Cancel a task that has not started (status still `queued`), with its `task.finished`
+        event; False when it had already left the queue (a scheduler or replica took it)."""
+        reason = "cancelled before it started"
+        done = self.update_task(
+            task_id, only_if_status=["queued"], status="cancelled", reason=reason, finished_at=time.time()
+        )
+        if done:
+            data = {"status": "cancelled", "reason": reason, "answer": None, "steps": 0}
+            self.append_event(task_id, EventType.TASK_FINISHED, data)
+        return bool(done)

@@ -29,7 +29,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mobile_agent.api.human import NoPendingRequest
 from mobile_agent.api.store import ACTIVE, TaskRecord, TaskStore
-from mobile_agent.bus import EventType
 
 from .artifacts import lost_task_artifacts
 from .leases import LEASED, OFFLINE, FleetStore, Lease, PhoneRow
@@ -141,18 +140,7 @@ class FleetScheduler:
         raise NoPendingRequest("a fleet task cannot ask a person yet (replies are not supported)")
 
     async def cancel(self, task_id: str) -> str | None:
-        reason = "cancelled before it started"
-        done = await self.store.run(
-            self.store.update_task,
-            task_id,
-            only_if_status=["queued"],
-            status="cancelled",
-            reason=reason,
-            finished_at=time.time(),
-        )
-        if done:
-            data = {"status": "cancelled", "reason": reason, "answer": None, "steps": 0}
-            await self.store.run(self.store.append_event, task_id, EventType.TASK_FINISHED, data)
+        if await self.store.run(self.store.cancel_queued, task_id):
             return "cancelled"
         rec = await self.store.run(self.store.get_task, task_id)
         if rec is None or rec.status not in ACTIVE:
