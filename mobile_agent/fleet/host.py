@@ -98,29 +98,49 @@ def host_main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     serials, sim = _phones(args)
     resource = host_resource(name)
+    own = f"{resource}_{uuid.uuid4().hex[:8]}"  # this very node (another host may share the name)
     actors: list[Any] = []
-    node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip)
+    node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip, own=own)
     try:
-        ray = connect(address)
+        try:
+            ray = connect(address, timeout=30.0)
+        except ConnectionError as exc:
+            print(f"mobile-agent host: {exc} (is the head started, `ray start --head`?)", file=sys.stderr)
+            return 2
         for attempt in range(3):  # a node can time out joining a busy head: try again
             try:
-                wait_node(ray, resource, node)
+                wait_node(ray, own, node)
                 break
             except ChildProcessError as exc:
                 print(f"host {name}: {exc}; retrying (see {runs_dir / 'ray-node.log'})", file=sys.stderr)
                 if attempt == 2:
                     raise
                 time.sleep(random.uniform(1.0, 5.0))  # several hosts starting at once: spread them
-                node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip)
+                node = start_node(address, resource, runs_dir / "ray-node.log", node_ip=args.node_ip, own=own)
+        if _nodes_with(ray, resource) > 1:
+            # a second live node with this host's resource: its actors could land on the other
+            # host's node (the wrong machine, the wrong USB phones)
+            print(
+                f"mobile-agent host: a host named {name} is already in the cluster; give another --name",
+                file=sys.stderr,
+            )
+            return 2
         from .actor import PhoneActor, actor_name
 
         adb = _adb_address()
         for serial in serials:
-            actors.append(
-                PhoneActor.options(name=actor_name(serial), resources={resource: 1}).remote(  # type: ignore[attr-defined]
-                    serial, name, os.getpid(), adb, str(runs_dir)
+            try:
+                actors.append(
+                    PhoneActor.options(name=actor_name(serial), resources={resource: 1}).remote(  # type: ignore[attr-defined]
+                        serial, name, os.getpid(), adb, str(runs_dir)
+                    )
                 )
-            )
+            except ValueError:  # ray's ActorAlreadyExistsError: the name is the serial's
+                print(
+                    f"mobile-agent host: phone {serial} is already served by another host of the cluster",
+                    file=sys.stderr,
+                )
+                return 2
         ray.get([a.ping.remote() for a in actors], timeout=120)
         print(f"host {name} ready: {len(serials)} phones: {' '.join(serials)}", flush=True)
         while not stop.is_set() and node.poll() is None:
@@ -131,6 +151,11 @@ def host_main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         _shutdown(actors, node, sim)
+
+
+def _nodes_with(ray: Any, resource: str) -> int:
+    """How many live nodes carry `resource` (more than one: two hosts share a name)."""
+    return sum(1 for info in ray.nodes() if info.get("Alive") and resource in info.get("Resources", {}))
 
 
 def _adb_address() -> tuple[str, int]:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,7 +49,12 @@ def _ray_cli() -> list[str]:
 
 
 def start_node(
-    address: str, resource: str, log_path: Path, num_cpus: int = 1, node_ip: str | None = None
+    address: str,
+    resource: str,
+    log_path: Path,
+    num_cpus: int = 1,
+    node_ip: str | None = None,
+    own: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """`ray start --address ADDRESS --block` with our resource, in this process group."""
     cmd = [
@@ -60,7 +66,7 @@ def start_node(
         "--num-cpus",
         str(num_cpus),
         "--resources",
-        json.dumps({resource: 10_000}),
+        json.dumps({resource: 10_000, **({own: 1} if own else {})}),
         "--disable-usage-stats",
         *(["--node-ip-address", node_ip] if node_ip else []),
     ]
@@ -86,6 +92,7 @@ def connect(address: str, timeout: float = 60.0) -> Any:
     import ray
 
     deadline = time.monotonic() + timeout
+    _wait_reachable(address, deadline)
     while True:
         try:
             ray.init(
@@ -100,6 +107,28 @@ def connect(address: str, timeout: float = 60.0) -> Any:
             if time.monotonic() > deadline:
                 raise ConnectionError(f"no Ray cluster answers at {address}: {exc}") from exc
             time.sleep(0.5)
+
+
+def _wait_reachable(address: str, deadline: float) -> None:
+    """Wait for the head's GCS port to accept a connection (ConnectionError at the deadline).
+
+    `ray.init` against an address nobody answers blocks for tens of seconds per attempt and
+    logs a wall of GCS warnings, so a mistyped address looked like a hang; a plain TCP probe
+    bounds the wait and lets the caller say what is wrong. `auto` and `ray://` go to Ray as is."""
+    match = re.fullmatch(r"\[?([^\[\]/]+?)\]?:(\d+)", address.strip())
+    if not match:
+        return
+    host, port = match.group(1), int(match.group(2))
+    last: OSError | None = None
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=2.0):
+                return
+        except OSError as exc:
+            last = exc
+        if time.monotonic() > deadline:
+            raise ConnectionError(f"no Ray cluster answers at {address}: {last}")
+        time.sleep(0.5)
 
 
 def wait_node(

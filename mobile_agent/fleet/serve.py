@@ -15,7 +15,9 @@ import uvicorn
 from mobile_agent.api.server import check_bind
 from mobile_agent.api.settings import ApiSettings
 
-__all__ = ["serve_cluster"]
+__all__ = ["CONNECT_TIMEOUT", "serve_cluster"]
+
+CONNECT_TIMEOUT = 30.0  # seconds a replica waits for the Ray head before it gives up (exit 2)
 
 
 def serve_cluster(
@@ -49,7 +51,14 @@ def serve_cluster(
             file=sys.stderr,
         )
         return 2
-    connect(cluster)
+    try:
+        connect(cluster, timeout=CONNECT_TIMEOUT)
+    except ConnectionError as exc:
+        print(
+            f"refusing to start: {exc} (start the head with `ray start --head`, or fix --cluster)",
+            file=sys.stderr,
+        )
+        return 2
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
     app = create_fleet_app(settings, db_url)
     config = uvicorn.Config(

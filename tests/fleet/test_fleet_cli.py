@@ -50,3 +50,26 @@ def test_host_without_a_cluster_says_how_to_give_one() -> None:
         env={k: v for k, v in os.environ.items() if k != "MOBILE_AGENT_CLUSTER"},
     )
     assert out.returncode == 2 and "--cluster ADDRESS" in out.stderr
+
+
+def test_cluster_serve_with_no_ray_head_exits_2_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped --cluster used to block in ray.init for minutes under a wall of GCS warnings."""
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("mobile-agent")),
+            "serve",
+            "--cluster",
+            "127.0.0.1:9",
+            "--port",
+            "0",
+            "--db-url",
+            "postgresql+psycopg://fleet:pw@127.0.0.1:9/fleet",
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "no Ray cluster answers at 127.0.0.1:9" in out.stderr
