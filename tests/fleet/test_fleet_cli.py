@@ -54,6 +54,42 @@ def test_host_without_a_cluster_says_how_to_give_one() -> None:
 
 def test_cluster_serve_with_no_ray_head_exits_2_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A mistyped --cluster used to block in ray.init for minutes under a wall of GCS warnings."""
+    from ci_guard import skip_or_fail
+    from fleet_procs import Postgres, have_postgres
+
+    if not have_postgres():
+        skip_or_fail("PostgreSQL 15 is not installed (apt-get install postgresql)")
+    pg = Postgres()
+    try:
+        out = _serve_cluster_no_head(pg.url, tmp_path)
+    finally:
+        pg.close()
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "no Ray cluster answers at 127.0.0.1:9" in out.stderr
+
+
+def _serve_cluster_no_head(db_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(Path(sys.executable).with_name("mobile-agent")),
+            "serve",
+            "--cluster",
+            "127.0.0.1:9",
+            "--port",
+            "0",
+            "--db-url",
+            db_url,
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def test_cluster_serve_with_an_unreachable_store_exits_2_without_its_password(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The store is checked before Ray: a store that is down used to end in a SQLAlchemy traceback."""
     out = subprocess.run(
         [
             str(Path(sys.executable).with_name("mobile-agent")),
@@ -63,7 +99,7 @@ def test_cluster_serve_with_no_ray_head_exits_2_and_says_so(tmp_path) -> None:  
             "--port",
             "0",
             "--db-url",
-            "postgresql+psycopg://fleet:pw@127.0.0.1:9/fleet",
+            "postgresql+psycopg://fleet:S3cretPw@127.0.0.1:9/fleet",
             "--runs-dir",
             str(tmp_path),
         ],
@@ -72,4 +108,6 @@ def test_cluster_serve_with_no_ray_head_exits_2_and_says_so(tmp_path) -> None:  
         timeout=90,
     )
     assert out.returncode == 2, out.stderr[-2000:]
-    assert "no Ray cluster answers at 127.0.0.1:9" in out.stderr
+    assert "the task store at postgresql+psycopg://fleet:***@127.0.0.1:9/fleet does not answer" in out.stderr
+    assert "S3cretPw" not in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr
