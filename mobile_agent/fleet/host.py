@@ -121,7 +121,8 @@ def host_main(argv: list[str] | None = None) -> int:
             # a second live node with this host's resource: its actors could land on the other
             # host's node (the wrong machine, the wrong USB phones)
             print(
-                f"mobile-agent host: a host named {name} is already in the cluster; give another --name",
+                f"mobile-agent host: a host named {name} is already in the cluster; give another --name "
+                "(if that host just died, Ray counts its node until its health check times out: retry then)",
                 file=sys.stderr,
             )
             return 2
