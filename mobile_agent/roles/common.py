@@ -67,6 +67,18 @@ def history_text(state: MemoryState, n: int = 5) -> str:
     return "\n".join(history_line(e) for e in recent) if recent else "(no actions yet)"
 
 
+def step_lines(state: MemoryState) -> list[str]:
+    """`Step N: <conclusion>` for each earlier step (its action when it had none), failures marked:
+    the text history GUI-Owl's end-to-end formats show."""
+    lines = []
+    for i, entry in enumerate(state.history, 1):
+        text = entry.description or action_text(entry.action)
+        if entry.error:
+            text += f" (failed: {entry.error})"
+        lines.append(f"Step {i}: {text}")
+    return lines
+
+
 def knowledge_section(state: MemoryState) -> str:
     return f"### Knowledge\n{state.knowledge.strip()}\n" if state.knowledge.strip() else ""
 

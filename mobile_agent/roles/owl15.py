@@ -156,13 +156,7 @@ def history_section(state: MemoryState) -> str:
     """`Step N: <Action line>` for each earlier step, or `None` before the first."""
     if not state.history:
         return "None"
-    lines = []
-    for i, entry in enumerate(state.history, 1):
-        text = entry.description or common.action_text(entry.action)
-        if entry.error:
-            text += f" (failed: {entry.error})"
-        lines.append(f"Step {i}: {text}")
-    return "\n".join(lines)
+    return "\n".join(common.step_lines(state))
 
 
 def build_messages(

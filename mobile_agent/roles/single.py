@@ -94,12 +94,7 @@ def history_section(state: MemoryState) -> str:
     """Earlier steps as a numbered list of their conclusions (GUI-Owl's text history)."""
     if not state.history:
         return ""
-    lines = []
-    for i, entry in enumerate(state.history, 1):
-        text = entry.description or common.action_text(entry.action)
-        if entry.error:
-            text += f" (failed: {entry.error})"
-        lines.append(f"Step {i}: {text}")
+    lines = common.step_lines(state)
     return "Task progress (the steps done so far on this device):\n" + "\n".join(lines) + "\n"
 
 
