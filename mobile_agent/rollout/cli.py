@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 __all__ = ["build_parser", "rollout_main"]
@@ -43,12 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--frame", choices=("resized", "norm1000"), default="resized", help="coordinate frame")
     p.add_argument("--seed", type=int, default=0, help="virtual phones' seed and the oracle's error seed")
-    p.add_argument("--parallel", type=int, default=1, help="virtual phones (worker processes) at once")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        help="virtual phones at once (default: 1 here; with --cluster, one per free CPU of the cluster)",
+    )
     p.add_argument(
         "--cluster",
-        default=None,
+        default=os.environ.get("MOBILE_AGENT_CLUSTER") or None,
         metavar="ADDRESS",
-        help="a Ray cluster to run on (not yet supported: the fleet is not built)",
+        help="run the samples on the nodes of this Ray cluster (the fleet's; MOBILE_AGENT_CLUSTER); "
+        "the dataset is written here. Needs the fleet extra on every node",
     )
     p.add_argument(
         "--pass-k",
@@ -62,16 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def rollout_main(argv: list[str]) -> int:
+    from mobile_agent.rollout.cluster import ClusterError
     from mobile_agent.rollout.runner import RolloutConfigError, RolloutOptions, run_rollout
 
     args = build_parser().parse_args(argv)
-    if args.cluster:
-        print(
-            "error: --cluster is not yet supported (the Ray fleet is not built); use --parallel N "
-            "to run N phones on this machine",
-            file=sys.stderr,
-        )
-        return 2
     policy = args.policy or ("model" if args.base_url else "oracle")
     if policy == "oracle" and (args.base_url or args.model):
         print("error: --policy oracle takes no --base-url/--model", file=sys.stderr)
@@ -94,15 +95,18 @@ def rollout_main(argv: list[str]) -> int:
         seed=args.seed,
         parallel=args.parallel,
         task_timeout_s=args.task_timeout,
+        cluster=args.cluster,
     )
     try:
         summary = run_rollout(opts, pass_k=args.pass_k)
-    except RolloutConfigError as exc:
+    except (RolloutConfigError, ClusterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     short = {k: summary[k] for k in ("samples", "status_counts", "excluded", "errors", "steps", "bytes")}
     short["pass_at_k"] = summary["pass_at_k"]["overall"]
     short["export_seconds"] = summary["export_seconds"]
+    if "samples_by_node" in summary:
+        short["samples_by_node"] = summary["samples_by_node"]
     print(json.dumps(short, indent=2))
     print(f"dataset: {args.out}/data (card: {args.out}/README.md, summary: {args.out}/summary.json)")
     return 0

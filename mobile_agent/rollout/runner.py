@@ -1,8 +1,9 @@
-"""`run_rollout`: k samples of each task instance on virtual phones, in a pool of processes.
+"""`run_rollout`: k samples of each task instance on virtual phones, in a pool of processes here
+or on the actors of a Ray cluster (`--cluster`, `mobile_agent.rollout.cluster`).
 
-Each worker process owns one virtual phone (`mobile_agent.sim.SimServer`) and one recording
-model server, and takes jobs (task, instance seed, sample id) from a shared queue; before every
-sample the phone goes back to its baseline snapshot. A sample's folder is complete once its
+Each worker (`mobile_agent.rollout.worker`) owns one virtual phone and one recording model
+server, and takes jobs (task, instance seed, sample id) one at a time; before every sample the
+phone goes back to its baseline snapshot. A sample's folder is complete once its
 `sample.json` exists, so a rollout killed at any moment resumes (same command, same folder)
 by running only the samples without one; a folder made by another configuration is refused.
 When every sample is done, the dataset is exported (`mobile_agent.rollout.dataset`).
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from mobile_agent.bench.tasks import ALL_TASKS
-from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, run_sample, sample_dir
+from mobile_agent.rollout.progress import Progress
+from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, sample_dir
 
 __all__ = ["CONFIG_FILE", "RolloutConfigError", "RolloutOptions", "pending_jobs", "run_rollout", "select"]
 
@@ -50,13 +52,14 @@ class RolloutOptions:
     mode: str = "single"
     frame: str = "resized"
     seed: int = 0
-    parallel: int = 1
+    parallel: int | None = None  # phones at once: 1 on this machine, every free CPU of a --cluster
     task_timeout_s: float | None = None
+    cluster: str | None = None  # a Ray address: the samples run on the cluster's nodes
 
     def fingerprint(self) -> dict[str, Any]:
-        """What makes two rollouts the same dataset (parallelism and timeouts do not)."""
+        """What makes two rollouts the same dataset (where and how fast it runs does not)."""
         d = asdict(self)
-        for key in ("out_dir", "parallel", "task_timeout_s"):
+        for key in ("out_dir", "parallel", "task_timeout_s", "cluster"):
             d.pop(key)
         return d
 
@@ -122,41 +125,56 @@ def _worker(settings: SampleSettings, base_url: str | None, jobs: Any, results: 
 
 
 async def _worker_async(settings: SampleSettings, base_url: str | None, jobs: Any, results: Any) -> None:
-    from mobile_agent.rollout.recorder import Recorder, oracle_answer, upstream_answer
-    from mobile_agent.sim import SimServer, connect_adb, default_phone_factory
+    from mobile_agent.rollout.worker import SampleWorker
 
-    tasks = {cls.name: cls for cls in ALL_TASKS}
-    seed = settings.seed
-    sim = SimServer(
-        count=1, port=0, seed=seed, phone_factory=lambda _s, **kw: default_phone_factory(seed, **kw)
-    ).start()
-    answer = oracle_answer if base_url is None else upstream_answer(base_url, settings.model)
-    recorder = Recorder(answer).start()
-    serial = sim.serials[0]
+    worker = await SampleWorker(settings, base_url).start()
     try:
-        await asyncio.to_thread(connect_adb, serial)
-        phone = sim.phones[0]
-        baseline = await asyncio.to_thread(phone.snapshot)
         while True:
             job = await asyncio.to_thread(jobs.get)
             if job is None:
                 return
-            task = tasks[job.task].from_seed(job.seed)
             try:
-                rec = await run_sample(task, job, serial, recorder, settings, lambda: phone.restore(baseline))
+                rec = await worker.run(job)
                 results.put({"job": job, "status": rec["status"], "steps": rec.get("steps", 0)})
             except Exception as exc:  # reported, and the sample stays pending for a resume
                 results.put(
                     {"job": job, "status": "crashed", "steps": 0, "reason": f"{type(exc).__name__}: {exc}"}
                 )
     finally:
-        recorder.stop()
-        sim.stop()
+        worker.stop()
 
 
-def _fmt_s(s: float) -> str:
-    s = int(s)
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+def _run_pool(
+    settings: SampleSettings, base_url: str | None, todo: list[Job], parallel: int, progress: Progress
+) -> None:
+    """The pending samples on `parallel` worker processes of this machine, one phone each."""
+    ctx = mp.get_context("spawn")
+    jobs, results = ctx.Queue(), ctx.Queue()
+    workers = min(parallel, len(todo))
+    for job in todo:
+        jobs.put(job)
+    for _ in range(workers):
+        jobs.put(None)
+    procs = [
+        ctx.Process(target=_worker, args=(settings, base_url, jobs, results), daemon=True)
+        for _ in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        while progress.done < len(todo):
+            try:
+                msg = results.get(timeout=5.0)
+            except Exception:
+                if not any(p.is_alive() for p in procs):
+                    raise RuntimeError("every rollout worker exited early; see the messages above") from None
+                continue
+            progress.report(msg["job"], msg["status"], int(msg.get("steps") or 0), msg.get("reason") or "")
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
 
 
 def run_rollout(
@@ -166,7 +184,7 @@ def run_rollout(
     from mobile_agent.rollout.dataset import export
 
     echo = echo or (lambda line: print(line, flush=True))
-    if opts.k < 1 or opts.seeds < 1 or opts.parallel < 1:
+    if opts.k < 1 or opts.seeds < 1 or (opts.parallel is not None and opts.parallel < 1):
         raise RolloutConfigError("--k, --seeds and --parallel must be at least 1")
     if not 0.0 <= opts.error_rate <= 1.0:
         raise RolloutConfigError(f"--error-rate must be in [0, 1], got {opts.error_rate}")
@@ -194,56 +212,27 @@ def run_rollout(
         model=opts.model or "oracle",
         task_timeout_s=opts.task_timeout_s,
     )
-    echo(
-        f"rollout: {total} samples ({total - len(todo)} already done), {min(opts.parallel, max(1, len(todo)))} phones"
-    )
     started = time.monotonic()
-    crashed = 0
-    if todo:
-        ctx = mp.get_context("spawn")
-        jobs, results = ctx.Queue(), ctx.Queue()
-        workers = min(opts.parallel, len(todo))
-        for job in todo:
-            jobs.put(job)
-        for _ in range(workers):
-            jobs.put(None)
-        procs = [
-            ctx.Process(target=_worker, args=(settings, opts.base_url, jobs, results), daemon=True)
-            for _ in range(workers)
-        ]
-        for p in procs:
-            p.start()
-        done = steps = 0
-        try:
-            while done < len(todo):
-                try:
-                    msg = results.get(timeout=5.0)
-                except Exception:
-                    if not any(p.is_alive() for p in procs):
-                        raise RuntimeError(
-                            "every rollout worker exited early; see the messages above"
-                        ) from None
-                    continue
-                done += 1
-                steps += int(msg.get("steps") or 0)
-                crashed += msg["status"] == "crashed"
-                el = time.monotonic() - started
-                eta = el / done * (len(todo) - done)
-                job = msg["job"]
-                echo(
-                    f"[{total - len(todo) + done}/{total}] {job.task}#{job.seed} s{job.sample_id} {msg['status']}"
-                    f" · {steps / el:.2f} steps/s · ETA {_fmt_s(eta)}"
-                    + (f" · {msg['reason']}" if msg.get("reason") else "")
-                )
-        finally:
-            for p in procs:
-                p.join(timeout=30)
-                if p.is_alive():
-                    p.kill()
+    progress = Progress(total, len(todo), echo)
+    by_node: dict[str, int] = {}
+    if todo and opts.cluster:
+        from mobile_agent.rollout.cluster import run_on_cluster
+
+        by_node = run_on_cluster(opts.cluster, settings, opts.base_url, todo, opts.parallel, progress)
+    else:
+        parallel = opts.parallel or 1
+        echo(
+            f"rollout: {total} samples ({total - len(todo)} already done), {min(parallel, max(1, len(todo)))} phones"
+        )
+        if todo:
+            _run_pool(settings, opts.base_url, todo, parallel, progress)
+    crashed = progress.crashed
     if crashed:
         echo(f"{crashed} samples crashed and stay pending; run the same command again to retry them")
     summary = export(opts.out_dir, pass_k=pass_k)
     summary["wall_seconds_this_session"] = round(time.monotonic() - started, 2)
+    if by_node:
+        summary["samples_by_node"] = by_node
     return summary
 
 

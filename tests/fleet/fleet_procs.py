@@ -2,7 +2,8 @@
 
 - `Postgres`: `initdb` + `pg_ctl` of Debian's PostgreSQL in a temp folder (as the `postgres` user
   when we are root: initdb refuses root), a free port on 127.0.0.1, the socket in the folder.
-- `RayHead`: `ray start --head --block` (fast health checks so a lost node is noticed quickly).
+- `RayHead`: `ray start --head --block` (fast health checks so a lost node is noticed quickly);
+  `RayNode`: a plain worker node joining it.
 - `Proc`: `mobile-agent host ...` / `mobile-agent serve --cluster ...` with output captured;
   `kill9()` kills its whole process group (how a host dies in the tests).
 """
@@ -188,6 +189,35 @@ class RayHead:
             env,
         )
         self.proc.wait_for(r"Ray runtime started|--block", 120)
+
+    def close(self) -> None:
+        self.proc.close()
+
+
+class RayNode:
+    """A plain worker node of the cluster (`ray start --address ... --block`), in its own process group."""
+
+    def __init__(self, address: str, num_cpus: int = 1) -> None:
+        env = {**os.environ, **RAY_FAST}
+        self.proc = Proc(
+            [
+                _bin("ray"),
+                "start",
+                "--address",
+                address,
+                "--block",
+                "--num-cpus",
+                str(num_cpus),
+                "--disable-usage-stats",
+                "--node-ip-address",
+                "127.0.0.1",
+            ],
+            env,
+        )
+        self.proc.wait_for(r"Ray runtime started|--block", 120)
+
+    def kill9(self) -> None:
+        self.proc.kill9()
 
     def close(self) -> None:
         self.proc.close()

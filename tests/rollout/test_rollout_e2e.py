@@ -87,22 +87,6 @@ def test_a_folder_of_another_configuration_is_refused(rollout_dir: Path) -> None
     assert proc.returncode == 2
     assert "another configuration" in proc.stderr and "k: 3 there, 2 now" in proc.stderr
     assert sorted(p.name for p in (rollout_dir / "samples").iterdir()) == before
-    cluster = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mobile_agent",
-            "rollout",
-            "--cluster",
-            "ray://x:1",
-            "--out",
-            str(rollout_dir / "x"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert cluster.returncode == 2 and "not yet supported" in cluster.stderr
 
 
 def test_a_model_server_failing_mid_rollout_marks_samples_error(tmp_path: Path) -> None:

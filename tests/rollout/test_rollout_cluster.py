@@ -1,0 +1,114 @@
+"""`mobile-agent rollout --cluster`: the samples run on the actors of a real multi-node Ray cluster
+(a head and worker nodes, each a `ray start` process group on this machine), the dataset is written
+here, and it equals the local pool's row for row, even when a node dies mid-rollout."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ci_guard import skip_or_fail
+from conftest import rollout_cmd
+from fleet.fleet_procs import RayHead, RayNode
+from rollout_rows import rows
+
+from mobile_agent.rollout.cluster import write_sample
+from mobile_agent.rollout.sample import Job
+
+
+class Cluster:
+    def __init__(self) -> None:
+        self.head = RayHead()
+        self.nodes = [RayNode(self.head.address)]
+
+    def close(self) -> None:
+        for node in self.nodes:
+            node.close()
+        self.head.close()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    if importlib.util.find_spec("ray") is None:
+        skip_or_fail("ray is not installed (pip install -e '.[fleet]')")
+    c = Cluster()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def _summary(stdout: str) -> dict[str, object]:
+    start = stdout.index("{\n")
+    return dict(json.loads(stdout[start : stdout.index("\n}", start) + 2]))
+
+
+def test_cluster_rollout_spreads_over_nodes_and_equals_the_local_rows(
+    cluster: Cluster, rollout_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "on-cluster"
+    proc = subprocess.run(
+        rollout_cmd(out, "--cluster", cluster.head.address), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 phones on 2 nodes of" in proc.stdout, proc.stdout
+    by_node = _summary(proc.stdout)["samples_by_node"]
+    assert isinstance(by_node, dict) and len(by_node) == 2 and sum(by_node.values()) == 6, by_node
+    assert rows(out, "trajectories") == rows(rollout_dir, "trajectories")
+    assert rows(out, "steps") == rows(rollout_dir, "steps")
+
+
+def test_a_node_dying_mid_rollout_requeues_its_sample(
+    cluster: Cluster, rollout_dir: Path, tmp_path: Path
+) -> None:
+    doomed = RayNode(cluster.head.address)
+    cluster.nodes.append(doomed)
+    out = tmp_path / "node-dies"
+    proc = subprocess.Popen(
+        rollout_cmd(out, "--cluster", cluster.head.address),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("[1/6]"):  # every phone is busy with a sample now: kill one node
+            doomed.kill9()
+            break
+    lines.extend(proc.stdout)
+    assert proc.wait(timeout=300) == 0, "".join(lines)
+    text = "".join(lines)
+    assert "3 phones on 3 nodes" in text, text
+    assert "goes back to the queue" in text, text
+    assert rows(out, "trajectories") == rows(rollout_dir, "trajectories")
+    assert rows(out, "steps") == rows(rollout_dir, "steps")
+
+
+def test_an_unreachable_cluster_exits_2_and_says_so(tmp_path: Path) -> None:
+    if importlib.util.find_spec("ray") is None:
+        skip_or_fail("ray is not installed (pip install -e '.[fleet]')")
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        rollout_cmd(tmp_path / "ds", "--cluster", "127.0.0.1:9"), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "no Ray cluster answers at 127.0.0.1:9" in proc.stderr
+    assert time.monotonic() - t0 < 60
+
+
+def test_a_sample_file_outside_its_folder_is_refused(tmp_path: Path) -> None:
+    job = Job("wifi_on", 0, 0)
+    with pytest.raises(ValueError, match="outside its folder"):
+        write_sample(tmp_path, job, [("../../escape.txt", b"x"), ("sample.json", b"{}")])
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "samples" / "escape.txt").exists()
+    write_sample(tmp_path, job, [("images/000-0.png", b"png"), ("sample.json", b"{}")])
+    folder = tmp_path / "samples" / "wifi_on-0-s0"
+    assert (folder / "images" / "000-0.png").read_bytes() == b"png"
+    assert (folder / "sample.json").read_bytes() == b"{}"
