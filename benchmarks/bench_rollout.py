@@ -5,7 +5,10 @@ Each setting is a fresh `mobile-agent rollout` folder (run in this process throu
 `run_rollout`, which spawns its worker processes). The default subset is four templates of
 different apps (8 samples each = 32 samples); `--tasks '.*'` runs all 44 (slow on 2 cores).
 
-    python benchmarks/bench_rollout.py [--tasks REGEX] [--k 8] [--parallel 1,2]
+    python benchmarks/bench_rollout.py [--tasks REGEX] [--k 8] [--parallel 1,2] [--cluster ADDRESS]
+
+With `--cluster ADDRESS` the same settings run on the actors of that Ray cluster
+(`mobile-agent rollout --cluster`); the figures then include shipping each sample's files back.
 """
 
 from __future__ import annotations
@@ -28,13 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=8)
     p.add_argument("--error-rate", type=float, default=0.3)
     p.add_argument("--parallel", default="1,2", help="comma-separated values to measure")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS", help="run on this Ray cluster's actors")
     args = p.parse_args(argv)
-    print(f"tasks {args.tasks!r}, k={args.k}, oracle error rate {args.error_rate}, single mode")
+    where = f"on the Ray cluster at {args.cluster}" if args.cluster else "in a local process pool"
+    print(f"tasks {args.tasks!r}, k={args.k}, oracle error rate {args.error_rate}, single mode, {where}")
     for par in [int(x) for x in args.parallel.split(",")]:
         with tempfile.TemporaryDirectory(prefix="bench-rollout-") as tmp:
             out = Path(tmp) / "ds"
             opts = RolloutOptions(
-                out_dir=str(out), tasks=args.tasks, k=args.k, error_rate=args.error_rate, parallel=par
+                out_dir=str(out),
+                tasks=args.tasks,
+                k=args.k,
+                error_rate=args.error_rate,
+                parallel=par,
+                cluster=args.cluster,
             )
             t0 = time.perf_counter()
             summary = run_rollout(opts, echo=lambda _line: None)
@@ -46,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps(
                     {
                         "parallel": par,
+                        "cluster": bool(args.cluster),
                         "samples": summary["samples"],
                         "status": summary["status_counts"],
                         "steps": steps,
