@@ -264,7 +264,7 @@ class Scheduler:
             )
         return "cancelling"
 
-    def reply(self, task_id: str, text: str, approve: bool | None) -> None:
+    async def reply(self, task_id: str, text: str, approve: bool | None) -> None:
         running = self.running.get(task_id)
         if running is None:
             raise NoPendingRequest(f"task {task_id} is not running")

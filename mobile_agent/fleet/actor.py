@@ -26,9 +26,10 @@ from mobile_agent.api.store import TaskRecord, TaskRow, make_engine
 from mobile_agent.api.worker import TaskContext, TaskOutcome, agent_runner, to_outcome
 from mobile_agent.bus import Bus, EventType
 from mobile_agent.device.base import DeviceError
-from mobile_agent.human import HumanReply, HumanRequest, HumanTimeout
+from mobile_agent.human import HumanTimeout
 
 from .artifacts import run_meta, settle_run_dir
+from .human import FleetHumanChannel
 from .leases import Fenced, FleetStore
 from .sink import EventSink
 
@@ -43,13 +44,6 @@ PREFIX = "phone:"
 def actor_name(serial: str) -> str:
     """The phone's actor name in the cluster's namespace (serials are unique across hosts)."""
     return f"{PREFIX}{serial}"
-
-
-class NoHumanInFleet:
-    """Fleet tasks cannot ask a person yet: the request fails at once and says so."""
-
-    async def request(self, request: HumanRequest) -> HumanReply:
-        raise HumanTimeout("asking a person is not supported on a fleet phone yet")
 
 
 def _artifacts(task: TaskRecord, run_dir: Path, bus: Bus, end: dict[str, Any]) -> list[tuple[str, bytes]]:
@@ -152,12 +146,16 @@ class PhoneActor:
         ).start()
         bus = Bus()
         unsubscribe = bus.subscribe(sink.put)
+        human_timeout_s = float(spec.get("human_timeout_s") or 600.0)
         ctx = TaskContext(
             task=task,
             serial=self.serial,
             bus=bus,
             out_dir=self.runs_dir / task.id,
-            human=NoHumanInFleet(),
+            human=FleetHumanChannel(
+                store, self.serial, task.id, token, timeout_s=human_timeout_s, cancel=cancel
+            ),
+            human_timeout_s=human_timeout_s,
             cancel=cancel,
             max_steps=task.max_steps,
             max_seconds=task.max_seconds,

@@ -78,7 +78,8 @@ def create_fleet_app(settings: ApiSettings, db_url: str, **scheduler_options: An
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = FleetScheduler(store, fleet, pool, db_url=db_url, **scheduler_options)
+        options = {"human_timeout_s": settings.human_timeout_s, **scheduler_options}
+        scheduler = FleetScheduler(store, fleet, pool, db_url=db_url, **options)
         app.state.scheduler = scheduler
         await scheduler.start()
         try:

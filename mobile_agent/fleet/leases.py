@@ -1,6 +1,6 @@
 """Phone leases in PostgreSQL: row locks decide who gets a phone, fencing tokens decide who may write.
 
-Tables of their own (`fleet_phones`, `fleet_blobs`), beside the task store's `tasks` and
+Tables of their own (`fleet_phones`, `fleet_blobs`, `fleet_replies`), beside the task store's `tasks` and
 `events`, so the fleet adds to the store and changes nothing a single `serve` uses.
 
 - `lease_batch`: one transaction takes the oldest queued tasks and the free phones with
@@ -13,6 +13,9 @@ Tables of their own (`fleet_phones`, `fleet_blobs`), beside the task store's `ta
 - Screenshots and a task's run artifacts (`result.json`, `report.html`) live in the store
   (`fleet_blobs`): every replica can serve them and a fleet needs no shared filesystem or bucket
   (a PNG of a few hundred KB per step is small next to what PostgreSQL handles).
+- A task that asks a person shows `waiting_for_human` with its request (a fenced write); any
+  replica stores the reply (`fleet_replies`, keyed by the request's `since`, so a reply never
+  answers a later request) and the phone's actor, polling, takes it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Integer, LargeBinary, String, Text, func, select, update
+from sqlalchemy import Float, Integer, LargeBinary, String, Text, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from mobile_agent.api.human import NoPendingRequest
 from mobile_agent.api.store import ACTIVE, EventRow, TaskRecord, TaskRow
 from mobile_agent.bus import EventType
 
@@ -86,6 +90,18 @@ class BlobRow(FleetBase):
     task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ReplyRow(FleetBase):
+    """A person's answer to a fleet task's pending request, until the phone's actor takes it."""
+
+    __tablename__ = "fleet_replies"
+
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    since: Mapped[float] = mapped_column(Float)  # the `since` of the request it answers
+    text: Mapped[str] = mapped_column(Text, default="")
+    approve: Mapped[int | None] = mapped_column(Integer, default=None)  # 1, 0, or None (not said)
     created_at: Mapped[float] = mapped_column(Float)
 
 
@@ -261,7 +277,61 @@ class FleetStore:
                 update(TaskRow).where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE)).values(**values)
             )
             _put_blobs(s, task_id, artifacts, replace=True)
+            s.execute(delete(ReplyRow).where(ReplyRow.task_id == task_id))
             phone.task_id, phone.leased_at, phone.state, phone.error = None, None, AVAILABLE, None
+
+    def set_human(
+        self, serial: str, task_id: str, token: int, status: str, pending: dict[str, Any] | None
+    ) -> None:
+        """The task waits for a person (`waiting_for_human` with its request) or runs again."""
+        with self._session.begin() as s:
+            self._locked_phone(s, serial, task_id, token)
+            if pending is None:
+                s.execute(delete(ReplyRow).where(ReplyRow.task_id == task_id))
+            s.execute(
+                update(TaskRow)
+                .where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE))
+                .values(status=status, pending_request=pending)
+            )
+
+    def take_reply(
+        self, serial: str, task_id: str, token: int, since: float
+    ) -> tuple[str, bool | None] | None:
+        """The reply to the request made at `since`, once a replica has stored one (then removed)."""
+        with self._session.begin() as s:
+            self._locked_phone(s, serial, task_id, token)
+            row = s.get(ReplyRow, task_id, with_for_update=True)
+            if row is None or row.since != since:
+                return None
+            s.delete(row)
+            return row.text, None if row.approve is None else bool(row.approve)
+
+    # replies (any replica, from POST /v1/tasks/{id}/reply) --------------------------------
+
+    def post_reply(self, task_id: str, text: str, approve: bool | None) -> None:
+        """Store the reply to the task's pending request (NoPendingRequest if there is none, or it
+        was answered already); the phone's actor, polling, passes it to the agent."""
+        with self._session.begin() as s:
+            task = s.scalars(select(TaskRow).where(TaskRow.id == task_id).with_for_update()).first()
+            pending = task.pending_request if task is not None else None
+            if task is None or task.status != "waiting_for_human" or not isinstance(pending, dict):
+                raise NoPendingRequest(f"task {task_id} is not waiting for a reply")
+            since = float(pending.get("since") or 0.0)
+            row = s.get(ReplyRow, task_id, with_for_update=True)
+            if row is not None and row.since == since:
+                raise NoPendingRequest(f"task {task_id}: its request was answered already")
+            if row is not None:
+                s.delete(row)
+                s.flush()
+            s.add(
+                ReplyRow(
+                    task_id=task_id,
+                    since=since,
+                    text=text,
+                    approve=None if approve is None else int(approve),
+                    created_at=time.time(),
+                )
+            )
 
     # revocation (a replica, when a host is lost) -------------------------------------------
 

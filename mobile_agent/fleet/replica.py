@@ -27,7 +27,6 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobile_agent.api.human import NoPendingRequest
 from mobile_agent.api.store import ACTIVE, TaskRecord, TaskStore
 
 from .artifacts import lost_task_artifacts
@@ -69,6 +68,7 @@ class FleetScheduler:
         lost_after_s: float = 6.0,
         handoff_grace_s: float = 15.0,
         buffer_events: int = 10_000,
+        human_timeout_s: float = 600.0,
     ) -> None:
         self.store, self.fleet, self.pool = store, fleet, pool
         self.db_url = db_url
@@ -76,6 +76,7 @@ class FleetScheduler:
         self.ping_timeout_s, self.lost_after_s = ping_timeout_s, lost_after_s
         self.handoff_grace_s = handoff_grace_s
         self.buffer_events = buffer_events
+        self.human_timeout_s = human_timeout_s
         self.running: dict[str, Any] = {}  # nothing runs in a replica (task_view reads it)
         self._queued: list[str] = []
         self._handles: dict[str, Any] = {}
@@ -136,8 +137,9 @@ class FleetScheduler:
         self._queued.append(task.id)
         self._kick.set()
 
-    def reply(self, task_id: str, text: str, approve: bool | None) -> None:
-        raise NoPendingRequest("a fleet task cannot ask a person yet (replies are not supported)")
+    async def reply(self, task_id: str, text: str, approve: bool | None) -> None:
+        """Store the reply; the task's phone actor takes it (NoPendingRequest: nothing to answer)."""
+        await self.store.run(self.fleet.post_reply, task_id, text, approve)
 
     async def cancel(self, task_id: str) -> str | None:
         if await self.store.run(self.store.cancel_queued, task_id):
@@ -182,6 +184,7 @@ class FleetScheduler:
             "token": lease.token,
             "db_url": self.db_url,
             "buffer_events": self.buffer_events,
+            "human_timeout_s": self.human_timeout_s,
         }
         handle = await self._handle(lease.actor)
         if handle is None:

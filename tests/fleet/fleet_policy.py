@@ -1,5 +1,6 @@
 """A stateless scripted model for the fleet tests: `[taps=N]` in the instruction makes the Manager
-finish after N worker taps (it counts them in its "Completed" field, shown back in its next prompt)."""
+finish after N worker taps (it counts them in its "Completed" field, shown back in its next prompt);
+`[ask]` makes the Worker's first action a question to a person."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def respond(req: ChatRequest) -> str:
             f"### Current Subgoal\nTap the screen\n### Status\n{status}"
         )
     if req.role == "worker":
+        if "[ask]" in text and done == 0:  # ask a person first (the reply is checked by the test)
+            action = {"action": "ask", "text": "Which account should I use?"}
+            return f"### Thought\nI need to know\n### Action\n{json.dumps(action)}\n### Description\nask"
         action = {"action": "click", "coordinate": [200 + 60 * (max(done, 0) % 10), 1500]}
         return f"### Thought\ntap it\n### Action\n{json.dumps(action)}\n### Description\ntap an empty spot"
     if req.role == "reflector":

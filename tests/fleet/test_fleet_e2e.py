@@ -142,6 +142,30 @@ def test_a_task_is_cancelled_through_the_other_replica(fleet: Any) -> None:
     assert run_artifacts(url_a, task_id, view)["status"] == "cancelled"  # the recorded end
 
 
+def test_a_task_asks_a_person_and_the_other_replica_relays_the_reply(fleet: Any) -> None:
+    url_a, url_b = (u for _, u in fleet.replicas)
+    task_id = submit(url_a, "sign in [ask] [taps=2]")
+    early = httpx.post(f"{url_b}/v1/tasks/{task_id}/reply", json={"text": "too early"}, timeout=30)
+    assert early.status_code == 409, early.text  # queued or running: nothing asked yet
+    deadline = time.monotonic() + 60
+    while (view := httpx.get(f"{url_b}/v1/tasks/{task_id}", timeout=10).json())[
+        "status"
+    ] != "waiting_for_human":
+        assert view["status"] not in TERMINAL and time.monotonic() < deadline, view
+        time.sleep(0.2)
+    assert view["pending_request"]["kind"] == "question", view
+    assert "Which account" in view["pending_request"]["prompt"], view
+    r = httpx.post(f"{url_b}/v1/tasks/{task_id}/reply", json={"text": "the work account 工作"}, timeout=30)
+    assert r.status_code == 200, r.text
+    again = httpx.post(f"{url_a}/v1/tasks/{task_id}/reply", json={"text": "twice"}, timeout=30)
+    assert again.status_code == 409, again.text  # one request, one reply
+    view = wait_all(url_a, [task_id], timeout=90)[task_id]
+    assert view["status"] == "succeeded" and view["pending_request"] is None, view
+    evs = assert_whole_stream(url_b, task_id, "succeeded")
+    replied = [e["data"] for e in evs if e["type"] == "human.replied"]
+    assert replied == [{"kind": "question", "text": "the work account 工作", "approved": True}], replied
+
+
 def test_postgres_restarted_mid_run_loses_nothing(fleet: Any) -> None:
     urls = [u for _, u in fleet.replicas]
     ids = [submit(urls[i % 2], f"tap around [taps=4] pg#{i}") for i in range(4)]

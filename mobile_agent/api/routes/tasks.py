@@ -220,7 +220,7 @@ def build_router(settings: ApiSettings) -> APIRouter:
     ) -> TaskAction:
         await get_record(store, task_id)
         try:
-            scheduler.reply(task_id, body.text, body.approve)
+            await scheduler.reply(task_id, body.text, body.approve)
         except NoPendingRequest as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
         return TaskAction(id=task_id, status="running")
