@@ -144,7 +144,7 @@ def _check_schema(schema: Any) -> type[Any]:
 
 def read_json_value(text: str) -> Any:
     """The JSON value in an answer: the whole text, a fenced block, or the first object or array."""
-    from mobile_agent.roles.parsing import find_json_object, loads_lenient
+    from mobile_agent.roles.parsing import balanced_at, find_json_object, loads_lenient
 
     body = "\n".join(
         line for line in text.strip().splitlines() if not line.strip().startswith(("```", "~~~"))
@@ -160,7 +160,7 @@ def read_json_value(text: str) -> Any:
     if not starts:
         raise OutputInvalid("the answer holds no JSON value")
     start = min(starts)
-    candidate = find_json_object(body) if body[start] == "{" else _array_at(body, start)
+    candidate = find_json_object(body) if body[start] == "{" else balanced_at(body, start, "[{", "]}")
     if candidate is None:
         raise OutputInvalid("the answer's JSON is cut off (unbalanced brackets)")
     try:
@@ -169,29 +169,6 @@ def read_json_value(text: str) -> Any:
         raise OutputInvalid(f"the answer is {exc}") from None
     except RecursionError:
         raise OutputInvalid(_TOO_DEEP) from None
-
-
-def _array_at(text: str, start: int) -> str | None:
-    depth, quote, escape = 0, "", False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-            if depth == 0:
-                return text[start : i + 1]
-    return None
 
 
 def _where(path: Any) -> str:

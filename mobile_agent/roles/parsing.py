@@ -192,31 +192,39 @@ def sections(text: str, wanted: frozenset[str] | set[str] | None = None) -> dict
 # JSON
 
 
+def balanced_at(text: str, start: int, opens: str = "{", closes: str = "}") -> str | None:
+    """The balanced span that opens at `text[start]` (quotes respected), or None if it never closes."""
+    depth = 0
+    quote: str | None = None
+    escape = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in opens:
+            depth += 1
+        elif ch in closes:
+            depth -= 1
+            if depth == 0:
+                return text[start : i + 1]
+    return None
+
+
 def find_json_object(text: str) -> str | None:
     """The first balanced `{...}` in text (quotes respected), or None."""
     start = text.find("{")
     while start != -1:
-        depth = 0
-        quote: str | None = None
-        escape = False
-        for i in range(start, len(text)):
-            ch = text[i]
-            if quote:
-                if escape:
-                    escape = False
-                elif ch == "\\":
-                    escape = True
-                elif ch == quote:
-                    quote = None
-                continue
-            if ch in "\"'":
-                quote = ch
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start : i + 1]
+        found = balanced_at(text, start)
+        if found is not None:
+            return found
         start = text.find("{", start + 1)
     return None
 
