@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import sys
 from typing import Any
 
 import uvicorn
 
+from ..hosts import is_loopback
 from .auth import MAKE_ONE, MIN_REMOTE_TOKEN_CHARS, TokenError, check_token
 from .owner import StoreBusy, StoreOwner
 from .settings import ApiSettings
 from .worker import TaskRunner
 
 __all__ = ["check_bind", "is_loopback", "serve"]
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost; a name or 0.0.0.0 is not loopback."""
-    if host in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, token: str | None) -> str | None:

@@ -11,12 +11,13 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
-import ipaddress
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from mobile_agent.hosts import is_loopback
 
 __all__ = ["build_mcp_parser", "mcp_main"]
 
@@ -44,15 +45,6 @@ def build_mcp_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="directory for run directories (default ./runs, MOBILE_AGENT_RUNS_DIR)")
     return p
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _BearerGuard:
@@ -144,7 +136,7 @@ def mcp_main(argv: Sequence[str] | None = None) -> int:
         if not 0 <= args.port <= 65535:
             print(f"error: --port must be 0..65535, got {args.port}", file=sys.stderr)
             return EXIT_USAGE
-        if not _loopback(args.host) and (token is None or len(token) < 16):
+        if not is_loopback(args.host) and (token is None or len(token) < 16):
             print(
                 f"error: serving the phone on {args.host} lets anyone who reaches it control the phone; "
                 f"set {TOKEN_ENV} to a secret of 16+ characters (clients send it as a Bearer token), "

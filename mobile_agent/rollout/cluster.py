@@ -14,7 +14,7 @@ actors belong to this driver: when it ends, even by kill -9, Ray ends them.
 
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import os
 import shutil
 import socket
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mobile_agent.hosts import is_loopback
 from mobile_agent.rollout.progress import Progress
 from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, sample_dir
 
@@ -36,6 +37,17 @@ START_TIMEOUT_S = 180.0
 
 class ClusterError(RuntimeError):
     """The cluster cannot run the rollout (unreachable, no fleet extra, no free CPU, no worker)."""
+
+
+class _ClusterLost(Exception):
+    """This driver lost the cluster itself (its head, or the raylet it talks to, is gone)."""
+
+
+def _lost_types() -> tuple[type[BaseException], ...]:
+    from ray.exceptions import RaySystemError
+
+    # a dead head or local raylet surfaces as OSError ("Broken pipe") from ray.wait/ray.get
+    return (OSError, RaySystemError)
 
 
 class _RolloutActor:
@@ -52,9 +64,14 @@ class _RolloutActor:
 
         from mobile_agent import __version__
 
-        await self._worker.start()
         node = ray.get_runtime_context().get_node_id()
-        return {"node": node, "where": f"{socket.gethostname()}/{node[:6]}", "version": __version__}
+        info = {"node": node, "where": f"{socket.gethostname()}/{node[:6]}", "version": __version__}
+        try:
+            await self._worker.start()
+        except Exception as exc:  # said with the node's name: the driver cannot tell which node failed
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            return {**info, "error": f"{type(exc).__name__}: {exc}"}
+        return info
 
     async def run(self, job: Job) -> dict[str, Any]:
         rec = await self._worker.run(job)
@@ -112,16 +129,6 @@ def _connect(address: str) -> Any:
         raise ClusterError(f"{exc} (is the head started, `ray start --head`?)") from None
 
 
-def _loopback(url: str | None) -> bool:
-    host = urlsplit(url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _start_actors(
     ray: Any, settings: SampleSettings, base_url: str | None, n: int, progress: Progress
 ) -> dict[Any, str]:
@@ -134,14 +141,19 @@ def _start_actors(
         for _ in range(n)
     ]
     refs = {a.start.remote(): a for a in actors}
-    ready, late = ray.wait(list(refs), num_returns=len(refs), timeout=START_TIMEOUT_S)
+    try:
+        ready, late = ray.wait(list(refs), num_returns=len(refs), timeout=START_TIMEOUT_S)
+    except _lost_types() as exc:
+        raise _ClusterLost(f"{type(exc).__name__}: {exc}") from None
     started: dict[Any, str] = {}
     problems: list[str] = []
+    uncreated = False  # an actor that could not even be made: mobile-agent missing on its node
     for ref in ready:
         actor = refs[ref]
         try:
             info = ray.get(ref)
         except Exception as exc:
+            uncreated = True
             problems.append(
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
             )
@@ -153,6 +165,10 @@ def _start_actors(
             )
             ray.kill(actor)
             continue
+        if info.get("error"):
+            problems.append(f"the phone on {info['where']} did not start: {info['error']}")
+            ray.kill(actor)
+            continue
         started[actor] = str(info["where"])
     for ref in late:
         problems.append(f"a worker did not start within {START_TIMEOUT_S:g} s")
@@ -162,11 +178,8 @@ def _start_actors(
     if not started:
         raise ClusterError(
             "no rollout worker started on the cluster"
-            + (
-                f" ({problems[0]}); every node needs mobile-agent installed, with its fleet extra"
-                if problems
-                else ""
-            )
+            + (f" ({problems[0]})" if problems else "")
+            + ("; every node needs mobile-agent installed, with its fleet extra" if uncreated else "")
         )
     return started
 
@@ -202,19 +215,26 @@ def run_on_cluster(
             )
         if (
             base_url
-            and _loopback(base_url)
+            and is_loopback(urlsplit(base_url).hostname or "")
             and len({i.get("NodeManagerAddress") for i in ray.nodes() if i.get("Alive")}) > 1
         ):
             progress.echo(
                 f"rollout: warning: --base-url {base_url} is a loopback address; "
                 "the cluster's other machines cannot reach it"
             )
-        actors = _start_actors(ray, settings, base_url, n, progress)
-        progress.echo(
-            f"rollout: {progress.total} samples ({progress.total - progress.todo} already done), "
-            f"{_count(len(actors), 'phone')} on {_count(len(set(actors.values())), 'node')} of {address}"
-        )
-        return _dispatch(ray, actors, settings.out_dir, todo, progress)
+        try:
+            actors = _start_actors(ray, settings, base_url, n, progress)
+            progress.echo(
+                f"rollout: {progress.total} samples ({progress.total - progress.todo} already done), "
+                f"{_count(len(actors), 'phone')} on {_count(len(set(actors.values())), 'node')} of {address}"
+            )
+            return _dispatch(ray, actors, settings.out_dir, todo, progress)
+        except _ClusterLost as exc:
+            done = progress.total - progress.todo + progress.done - progress.crashed
+            raise ClusterError(
+                f"lost the Ray cluster at {address} ({exc}); the {_count(done, 'finished sample')} "
+                "stay in the folder: run the same command again to finish the rollout"
+            ) from None
     finally:
         ray.shutdown()  # our actors end with this driver
 
@@ -236,9 +256,13 @@ def _dispatch(
 
     for actor in list(actors):
         give(actor)
+    lost = _lost_types()
     try:
         while inflight:
-            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=5.0)
+            try:
+                ready, _ = ray.wait(list(inflight), num_returns=1, timeout=5.0)
+            except lost as exc:
+                raise _ClusterLost(f"{type(exc).__name__}: {exc}") from None
             if not ready:
                 continue
             actor, job = inflight.pop(ready[0])
@@ -246,10 +270,13 @@ def _dispatch(
             try:
                 out = ray.get(ready[0])
             except RayTaskError as exc:  # the sample crashed; its worker is alive
+                # (before OSError: a sample's TimeoutError comes as RayTaskError(TimeoutError))
                 reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
                 progress.report(job, "crashed", 0, reason, where)
                 give(actor)
                 continue
+            except OSError as exc:  # not one worker: this driver's link to the cluster
+                raise _ClusterLost(f"{type(exc).__name__}: {exc}") from None
             except (RayActorError, Exception) as exc:  # the worker (or its node) is gone
                 actors.pop(actor, None)
                 attempts[job] += 1
@@ -286,9 +313,8 @@ def _dispatch(
             give(actor)
     finally:
         for actor in list(actors):
-            try:
+            with contextlib.suppress(Exception):  # a lost cluster must not hide why we stop
                 ray.get(actor.stop.remote(), timeout=10)
-            except Exception:
-                pass
-            ray.kill(actor)
+            with contextlib.suppress(Exception):
+                ray.kill(actor)
     return dict(by_node)
