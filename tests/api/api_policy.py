@@ -4,7 +4,8 @@ The instruction carries the script: `[taps=N]` makes the Manager finish after N 
 (it counts them in its own "Completed" field, which the next Manager prompt shows back);
 `[confirm]` makes the first tap a "Send the message" tap, which the sensitive-action policy
 stops for a human confirmation; `[ask]` makes the Worker ask the user a question (an `ask`
-action) until a reply shows in its prompt.
+action) until a reply shows in its prompt; `[answer]` makes the Worker answer with `ANSWER` as
+JSON text (after its question, with `[ask]`), a value with markup in it for the viewer to escape.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import re
 
 from mobile_agent.testing import ChatRequest
+
+ANSWER = {"name": "Ana Pereira", "note": "</script><img src=x onerror=alert(1)>", "tags": ["<b>x</b>"]}
 
 
 def manager_answer(done: int, finished: bool) -> str:
@@ -39,6 +42,9 @@ def respond(req: ChatRequest) -> str:
         done = int(m.group(1)) if (m := re.search(r"taps: (\d+)", text)) else 0
         if "[ask]" in text and "Replies from the user" not in text:
             return '### Thought\nneed the PIN\n### Action\n{"action": "ask", "text": "What is the PIN?"}\n### Description\nask the user'
+        if "[answer]" in text:
+            action = {"action": "answer", "text": json.dumps(ANSWER)}
+            return f"### Thought\nI know it\n### Action\n{json.dumps(action)}\n### Description\nanswer"
         if "[confirm]" in text and done <= 0:
             return worker_answer(546, 1700, "Send the message")
         return worker_answer(200 + 60 * (done % 10), 1500, "tap an empty spot")

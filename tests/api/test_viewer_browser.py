@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_harness import LiveServer, settings_for, wait_status
+from api_policy import ANSWER
 from ci_guard import skip_or_fail
 
 from mobile_agent.api import create_app
@@ -25,7 +27,7 @@ ARGS = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         skip_or_fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
@@ -95,4 +97,64 @@ def test_task_page_live_reply_and_list(tmp_path: Path, browser, world) -> None: 
             page.goto(f"{srv.url}/")
             page.wait_for_selector("tr.row", timeout=15000)
             page.screenshot(path=str(Path(shots) / "viewer-list.png"))
+        page.close()
+
+
+OUTPUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "note": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["name", "note", "tags"],
+}
+
+
+def test_structured_output_and_report_links_appear_live(tmp_path: Path, browser, world) -> None:  # type: ignore[no-untyped-def]
+    """A task with an output schema ends while its page is open: the output (markup in it shown as
+    text), the answer and the links to its report and result.json appear without a reload, and
+    the links work on the viewer's cookie alone."""
+    settings = settings_for(tmp_path, world["serials"][:1], api_token="view-tok")
+    with (
+        LiveServer(create_app(settings)) as srv,
+        httpx.Client(base_url=srv.url, headers={"Authorization": "Bearer view-tok"}) as c,
+    ):
+        body = {"instruction": "Read the contact card [ask] [answer]", "output_schema": OUTPUT_SCHEMA}
+        tid = c.post("/v1/tasks", json=body).json()["id"]
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{srv.url}/tasks/{tid}?token=view-tok")
+        page.wait_for_selector("#status [data-status=waiting_for_human]", timeout=30000)
+        assert "waiting for the answer" in page.inner_text("#output-box")
+        assert page.is_hidden("#output") and page.is_hidden("#artifacts")
+        page.evaluate("window.notReloaded = true")
+        page.fill("#reply-text", "1234")
+        page.click("#approve")
+        page.wait_for_selector("#artifacts", state="visible", timeout=30000)
+        assert page.evaluate("window.notReloaded") is True
+        assert page.inner_text("#status") == "succeeded"
+        # pretty-printed, and the markup in it is text: no element made of it, no script run
+        assert page.text_content("#output") == json.dumps(ANSWER, indent=2)
+        assert page.eval_on_selector("#output", "e => e.childElementCount") == 0
+        assert page.evaluate("document.querySelectorAll('img[src=x], #output-box b + b').length") == 0
+        assert ANSWER["note"] in page.inner_text("#result")  # the answer, as text too
+        assert dialogs == []
+
+        with (
+            page.context.expect_event("response", lambda r: r.url.endswith("/report")) as response,
+            page.context.expect_page() as popup,
+        ):
+            page.click("#report-link")
+        assert response.value.status == 200
+        assert response.value.headers["content-type"].startswith("text/html")
+        assert response.value.request.headers.get("authorization") is None  # the cookie let it in
+        popup.value.wait_for_load_state()
+        assert popup.value.url == f"{srv.url}/v1/tasks/{tid}/report"
+        popup.value.close()
+        result = page.evaluate(
+            "fetch(document.getElementById('result-link').href).then(r => r.ok ? r.json() : r.status)"
+        )
+        assert result["output"] == ANSWER
         page.close()

@@ -10,6 +10,10 @@ let source = null;
 
 function $(id) { return document.getElementById(id); }
 
+function artifactUrl(name) {
+  return `/v1/tasks/${encodeURIComponent(taskId)}/${name}`;
+}
+
 function shotUrl(step, phase) {
   return `/v1/tasks/${encodeURIComponent(taskId)}/steps/${step}/screenshot?phase=${phase}`;
 }
@@ -132,7 +136,7 @@ function onEvent(ev) {
       refreshTask();
       break;
     case "task.finished":
-      refreshTask();
+      settle();
       if (source) { source.close(); source = null; }
       $("live").textContent = "";
       break;
@@ -154,6 +158,9 @@ function renderTask(t) {
   const result = [t.answer && "Answer: " + t.answer, t.reason && "Reason: " + t.reason].filter(Boolean).join(" · ");
   if (result) $("result").textContent = result;
   $("cancel").hidden = TERMINAL.has(t.status);
+  renderOutput(t);
+  // a task cancelled while queued never ran: it has no report
+  $("artifacts").hidden = !(TERMINAL.has(t.status) && t.started_at);
   const p = t.pending_request;
   $("pending").hidden = !(p && t.status === "waiting_for_human");
   if (p) {
@@ -163,9 +170,30 @@ function renderTask(t) {
   }
 }
 
+// The structured output (a task with an output_schema), as text: never parsed as markup.
+function renderOutput(t) {
+  const box = $("output-box");
+  box.hidden = t.output_schema === null || t.output_schema === undefined;
+  if (box.hidden) return;
+  const has = (t.output !== null && t.output !== undefined) || t.status === "succeeded";
+  $("output").hidden = !has;
+  $("output").textContent = has ? JSON.stringify(t.output ?? null, null, 2) : "";
+  $("output-note").textContent = has ? "" : TERMINAL.has(t.status) ? "none: the task ended without a valid answer" : "waiting for the answer…";
+}
+
 async function refreshTask() {
   try { renderTask(await api(`/v1/tasks/${encodeURIComponent(taskId)}`)); }
   catch (e) { $("instruction").textContent = String(e.message || e); }
+}
+
+// task.finished is streamed before the server records the end (output, report): refresh until
+// the task reads as ended, then the output and the links show without a reload.
+async function settle() {
+  for (let i = 0; i < 40; i++) {
+    await refreshTask();
+    if (task && TERMINAL.has(task.status)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function sendReply(approve) {
@@ -194,5 +222,7 @@ function connect() {
   };
 }
 
+$("report-link").href = artifactUrl("report");
+$("result-link").href = artifactUrl("result");
 refreshTask().then(connect);
 setInterval(() => { if (!task || !TERMINAL.has(task.status)) refreshTask(); }, 3000);
