@@ -3,7 +3,7 @@
 The runner pauses before an `ask` action or a step its sensitivity policy flags (sending a
 message, paying, deleting, entering a password), publishes `human.requested`, and awaits a
 `HumanChannel`. The CLI answers from the terminal; the HTTP API answers from
-`POST /v1/tasks/{id}/reply`.
+`POST /v1/tasks/{id}/reply`; the MCP server asks its client by elicitation (`mcp/elicit.py`).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import ToolAnnotations
 
 from mobile_agent import __version__
+from mobile_agent.mcp.elicit import NO_WAIT, why_no_elicitation
 from mobile_agent.mcp.phone import PhoneLink
 from mobile_agent.mcp.tasks import TaskManager
 from mobile_agent.mcp.uitext import compact_tree
@@ -26,8 +27,10 @@ __all__ = ["McpOptions", "McpState", "build_server"]
 INSTRUCTIONS = (
     "Drive an Android phone. Coordinates are device pixels: the screenshot's size, or a `center` "
     "from ui_tree. Low-level tools act at once; run_task gives a whole instruction to the "
-    "mobile-agent framework (GUI-Owl) and streams its steps as progress. Sensitive steps (send, pay, "
-    "delete, passwords) in run_task are refused unless the server was started with --allow-sensitive."
+    "mobile-agent framework (GUI-Owl) and streams its steps as progress. While run_task waits, the "
+    "agent's questions and its sensitive steps (send, pay, delete, passwords) are put to the user by "
+    "elicitation when the client supports it; otherwise sensitive steps are refused unless the server "
+    "was started with --allow-sensitive."
 )
 _READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 _ACT = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
@@ -151,9 +154,13 @@ def build_server(options: McpOptions) -> tuple[MCPServer[Any], McpState]:
 
         Each step is streamed as a progress notification (when the request carries a progress
         token). Returns task_id, status, answer, reason, steps and the run directory. wait=false
-        returns at once with the task_id, for task_status / cancel_task.
+        returns at once with the task_id, for task_status / cancel_task. While the call waits, the
+        agent's questions and approvals of sensitive steps come to the client as elicitation.
         """
-        record = state.tasks.start(instruction, max_steps=max_steps, mode=mode)
+        why_not = why_no_elicitation(ctx) if wait else NO_WAIT
+        record = state.tasks.start(
+            instruction, max_steps=max_steps, mode=mode, ask=None if why_not else ctx.elicit, why_not=why_not
+        )
         if not wait:
             return record.to_json()
         last = -1.0

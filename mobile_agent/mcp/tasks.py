@@ -5,9 +5,13 @@ asyncio task of the server, so a `run_task` call that waits for it can be cancel
 call (`cancel_task`), and its bus events become progress lines that the waiting call streams as
 MCP progress notifications. One task at a time: the server drives one phone.
 
-Safety: the sensitive-action policy is `deny` unless the server was started with
-`--allow-sensitive` (there is no person at the terminal to confirm a send, a payment or a
-deletion), whatever MOBILE_AGENT_POLICY says.
+A person is reached through the client (`elicit.py`): while the `run_task` call that started
+the task waits for it and its client declared elicitation, the agent's questions and approvals
+go to that client; otherwise the agent is told nobody can answer.
+
+Safety: the sensitive-action policy is `confirm` when the waiting client can be asked, else `deny`
+(nobody could confirm a send, a payment or a deletion), unless the server was started with
+`--allow-sensitive`; MOBILE_AGENT_POLICY does not change it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from mobile_agent.agent import Agent, SetupError
 from mobile_agent.bus import Event, EventType
 from mobile_agent.config import AgentConfig, ConfigError, load_config
 from mobile_agent.loop import RunResult
+from mobile_agent.mcp.elicit import NO_WAIT, Asker, McpHuman
 from mobile_agent.roles.common import action_text
 
 __all__ = ["TaskManager", "TaskRecord", "progress_line"]
@@ -60,11 +65,26 @@ def progress_line(event: Event) -> str | None:
         return f"step {step}: the action failed: {d.get('error')}"
     if event.type == EventType.HUMAN_REPLIED and d.get("auto"):
         return f"step {step}: refused by the sensitive-action policy: {d.get('reason')}"
+    if event.type == EventType.HUMAN_REQUESTED:
+        what = "to approve a step" if d.get("kind") == "confirm" else "a question"
+        return f"step {step}: asking the user {what}: {d.get('prompt')}"
+    if event.type == EventType.HUMAN_REPLIED:
+        return f"step {step}: {_reply_text(d)}"
     if event.type == EventType.ANSWER:
         return f"answer: {d.get('text')}"
     if event.type == EventType.TASK_FINISHED:
         return f"{d.get('status')} after {d.get('steps')} step(s): {d.get('reason')}"
     return None
+
+
+def _reply_text(d: dict[str, Any]) -> str:
+    """The user's verdict for a progress line (an answer's own text stays in the run directory)."""
+    said = d.get("text") or ""
+    if d.get("kind") == "confirm":
+        return (
+            "the user allowed the step" if d.get("approved") else f"the step was not allowed {said}".rstrip()
+        )
+    return "the user answered" if d.get("approved") else f"no answer: {said}"
 
 
 @dataclass
@@ -82,6 +102,7 @@ class TaskRecord:
     done: bool = False
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    human: McpHuman | None = None
     _waiters: set[asyncio.Event] = field(default_factory=set)
 
     @property
@@ -163,9 +184,10 @@ class TaskManager:
         found = [p.parent for p in Path(root).glob("*/result.json")]
         return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
-    def config(self, **overrides: Any) -> AgentConfig:
-        """The settings `mobile-agent run` would use, with the MCP server's policy."""
-        policy = "allow" if self.allow_sensitive else "deny"
+    def config(self, *, can_ask: bool = False, **overrides: Any) -> AgentConfig:
+        """The settings `mobile-agent run` would use, with the MCP server's policy (`confirm`
+        only when someone can be asked)."""
+        policy = "allow" if self.allow_sensitive else "confirm" if can_ask else "deny"
         try:
             return load_config(policy=policy, runs_dir=self.runs_dir, **overrides)
         except ConfigError as exc:
@@ -178,8 +200,19 @@ class TaskManager:
             raise ToolError(f"no task {task_id!r} (tasks of this server: {known})")
         return record
 
-    def start(self, instruction: str, *, max_steps: int | None, mode: str | None) -> TaskRecord:
-        """Start a task in the background; ToolError when it cannot start (bad input, one running)."""
+    def start(
+        self,
+        instruction: str,
+        *,
+        max_steps: int | None,
+        mode: str | None,
+        ask: Asker | None = None,
+        why_not: str = NO_WAIT,
+    ) -> TaskRecord:
+        """Start a task in the background; ToolError when it cannot start (bad input, one running).
+
+        `ask` reaches the person behind the waiting call's client; without it the agent is told
+        `why_not` whenever it asks."""
         if not instruction.strip():
             raise ToolError('the instruction is empty: say what to do, e.g. "Turn on Wi-Fi"')
         if max_steps is not None and not 1 <= max_steps <= 1000:
@@ -192,8 +225,11 @@ class TaskManager:
                 f"task {busy.id} is still running on this phone ({busy.instruction!r}); "
                 "wait for it (task_status) or stop it (cancel_task)"
             )
-        config = self.config(mode=mode or None, max_steps=max_steps)
+        config = self.config(can_ask=ask is not None, mode=mode or None, max_steps=max_steps)
         record = TaskRecord(secrets.token_hex(4), instruction, config.mode, config.max_steps)
+        record.human = McpHuman(record.id, why_not)
+        if ask is not None:
+            record.human.bind(ask)
         self.tasks[record.id] = record
         record.task = asyncio.create_task(self._run(record, config), name=f"mcp-task-{record.id}")
         return record
@@ -206,7 +242,7 @@ class TaskManager:
             if line is not None:  # through the loop, so lines stay ordered before _finish
                 loop.call_soon_threadsafe(record._push, float(event.step or 0), line)
 
-        agent = Agent(self.serial, config=config)
+        agent = Agent(self.serial, config=config, human=record.human)
         agent.subscribe(on_event)
         try:
             record.result = await agent.run(record.instruction, cancel=record.cancel)
@@ -232,6 +268,9 @@ class TaskManager:
         except asyncio.CancelledError:
             record.cancel.set()
             raise
+        finally:
+            if record.human is not None:  # nobody is asked through a call that has ended
+                record.human.unbind("the run_task call that waited for this task has ended")
 
     async def shutdown(self, timeout_s: float = 10.0) -> None:
         """Cancel what runs and let each write its run directory."""

@@ -21,11 +21,15 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from mcp.client.session import ClientSession
+from mcp.client.session import ClientSession, ElicitationFnT
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from PIL import Image
+
+from mobile_agent.bench.adb import AdbShell
+from mobile_agent.bench.base import Task
+from mobile_agent.bench.tasks import get_task
 
 MOBILE_AGENT = str(Path(sys.executable).with_name("mobile-agent"))
 _PASSED_ENV = ("ADB", "ANDROID", "PYTHON")  # the adb server's address and the interpreter's settings
@@ -39,17 +43,27 @@ def server_env(**settings: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def stdio_session(*args: str, **settings: str) -> AsyncIterator[ClientSession]:
-    """An initialised client session with `mobile-agent mcp ARGS` spawned over stdio."""
+async def stdio_session(
+    *args: str, elicitation_callback: ElicitationFnT | None = None, discover: bool = False, **settings: str
+) -> AsyncIterator[ClientSession]:
+    """An initialised client session with `mobile-agent mcp ARGS` spawned over stdio; with an
+    `elicitation_callback` the client declares the elicitation capability; `discover` speaks the
+    stateless 2026-07-28 protocol (`server/discover`) instead of the `initialize` handshake."""
     params = StdioServerParameters(command=MOBILE_AGENT, args=["mcp", *args], env=server_env(**settings))
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
+    async with (
+        stdio_client(params) as (read, write),
+        ClientSession(read, write, elicitation_callback=elicitation_callback) as session,
+    ):
+        await (session.discover() if discover else session.initialize())
         yield session
 
 
 @contextlib.asynccontextmanager
 async def http_session(
-    *args: str, headers: dict[str, str] | None = None, **settings: str
+    *args: str,
+    headers: dict[str, str] | None = None,
+    elicitation_callback: ElicitationFnT | None = None,
+    **settings: str,
 ) -> AsyncIterator[ClientSession]:
     """An initialised client session with `mobile-agent mcp --transport http --port 0 ARGS`;
     `session.url` is the server's endpoint."""
@@ -60,7 +74,7 @@ async def http_session(
         async with (
             client,
             streamable_http_client(url, http_client=client) as (read, write),
-            ClientSession(read, write) as session,
+            ClientSession(read, write, elicitation_callback=elicitation_callback) as session,
         ):
             session.url = url  # type: ignore[attr-defined]
             await session.initialize()
@@ -173,3 +187,22 @@ SESSIONS: dict[str, Callable[..., contextlib.AbstractAsyncContextManager[ClientS
     "http": http_session,
 }
 """The client session of each transport, by name (for parametrised tests)."""
+
+
+async def task_on(phone: Any, name: str) -> tuple[Task, AdbShell]:
+    """The benchmark task `name` (seed 0), set up on the virtual phone."""
+    task, adb = get_task(name).from_seed(0), AdbShell(phone.serial)
+    await task.initialize(adb)
+    return task, adb
+
+
+class Progress:
+    """A progress callback that records (progress, total, message)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, float | None, str]] = []
+        self.first = asyncio.Event()
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self.seen.append((progress, total, message or ""))
+        self.first.set()

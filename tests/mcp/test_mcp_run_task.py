@@ -16,12 +16,9 @@ from typing import Any
 
 import pytest
 from mcp.shared.exceptions import MCPError
-from mcp_support import SESSIONS, is_file, json_of, listing, stdio_session, text_of
+from mcp_support import SESSIONS, Progress, is_file, json_of, listing, stdio_session, task_on, text_of
 
-from mobile_agent.bench.adb import AdbShell
-from mobile_agent.bench.base import Task
 from mobile_agent.bench.oracle import OracleServer
-from mobile_agent.bench.tasks import get_task
 
 
 @pytest.fixture
@@ -30,29 +27,11 @@ def oracle() -> Iterator[OracleServer]:
         yield server
 
 
-async def _task_on(phone: Any, name: str) -> tuple[Task, AdbShell]:
-    task, adb = get_task(name).from_seed(0), AdbShell(phone.serial)
-    await task.initialize(adb)
-    return task, adb
-
-
-class Progress:
-    """A progress callback that records (progress, total, message)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[float, float | None, str]] = []
-        self.first = asyncio.Event()
-
-    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
-        self.seen.append((progress, total, message or ""))
-        self.first.set()
-
-
 @pytest.mark.parametrize("transport", ["stdio", "http"])
 async def test_run_task_streams_progress_and_does_the_task(
     phone: Any, oracle: OracleServer, transport: str, tmp_path: Path
 ) -> None:
-    task, adb = await _task_on(phone, "wifi_on")
+    task, adb = await task_on(phone, "wifi_on")
     model = oracle.oracle.register(task, phone.serial, adb)
     settings = {"base_url": oracle.base_url, "model": model, "runs_dir": str(tmp_path)}
     async with SESSIONS[transport]("--device", phone.serial, **settings) as session:
@@ -87,7 +66,7 @@ def _resource_text(result: Any) -> str:
 
 
 async def test_cancel_task_stops_a_waiting_run_task(phone: Any, oracle: OracleServer, tmp_path: Path) -> None:
-    task, adb = await _task_on(phone, "wifi_on")
+    task, adb = await task_on(phone, "wifi_on")
     model = oracle.oracle.register(task, phone.serial, adb)
     settings = {"base_url": oracle.base_url, "model": model, "runs_dir": str(tmp_path)}
     async with stdio_session("--device", phone.serial, **settings) as session:
@@ -110,7 +89,7 @@ async def test_cancel_task_stops_a_waiting_run_task(phone: Any, oracle: OracleSe
 async def test_sensitive_steps_are_refused_without_allow_sensitive(
     phone: Any, oracle: OracleServer, tmp_path: Path
 ) -> None:
-    task, adb = await _task_on(phone, "messages_send_text")
+    task, adb = await task_on(phone, "messages_send_text")
     model = oracle.oracle.register(task, phone.serial, adb)
     settings = {"base_url": oracle.base_url, "model": model, "runs_dir": str(tmp_path), "policy": "allow"}
     async with stdio_session(
@@ -132,7 +111,7 @@ async def test_sensitive_steps_are_refused_without_allow_sensitive(
 async def test_sensitive_steps_run_with_allow_sensitive(
     phone: Any, oracle: OracleServer, tmp_path: Path
 ) -> None:
-    task, adb = await _task_on(phone, "messages_send_text")
+    task, adb = await task_on(phone, "messages_send_text")
     model = oracle.oracle.register(task, phone.serial, adb)
     settings = {"base_url": oracle.base_url, "model": model, "runs_dir": str(tmp_path)}
     async with stdio_session("--device", phone.serial, "--allow-sensitive", **settings) as session:
