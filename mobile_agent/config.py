@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mobile_agent.coords import IMAGE_FACTOR, MAX_PIXELS, MIN_PIXELS
 from mobile_agent.llm.profiles import get_profile
+from mobile_agent.redact import redact
 
 Backend = Literal["openai", "local", "scripted"]
 ModelRole = Literal["manager", "worker", "reflector", "notetaker", "single"]
@@ -242,7 +243,7 @@ def problems(exc: ValidationError) -> list[tuple[str, str]]:
         loc = "__".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
-        shown = f" (got {value!r})" if isinstance(value, str | int | float) and loc else ""
+        shown = f" (got {redact(repr(value))})" if isinstance(value, str | int | float) and loc else ""
         out.append((loc, f"{msg}{shown}"))
     return out
 

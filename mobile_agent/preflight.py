@@ -17,6 +17,7 @@ from mobile_agent.config import AgentConfig
 from mobile_agent.device.base import Device, DeviceError, DeviceNotFound
 from mobile_agent.device.connect import connect
 from mobile_agent.llm.probe import acheck_endpoint
+from mobile_agent.redact import redact
 
 __all__ = ["SetupError", "SetupProblem", "check_setup", "endpoints_to_probe"]
 
@@ -61,7 +62,7 @@ async def _probe(base_url: str, model: str, api_key: str | None) -> SetupProblem
     if status.reachable:
         return None  # a model the server does not list is the run's first call to report
     return SetupProblem(
-        "model_unavailable", f"the model server at {base_url} is not reachable: {status.error}"
+        "model_unavailable", f"the model server at {redact(base_url)} is not reachable: {status.error}"
     )
 
 

@@ -20,6 +20,8 @@ import httpx
 from rich.console import Console
 from rich.markup import escape
 
+from mobile_agent.redact import redact, remember
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 
@@ -137,6 +139,8 @@ def submit(
     console = console or Console(highlight=False)
     server = (server or os.environ.get("MOBILE_AGENT_SERVER") or DEFAULT_SERVER).rstrip("/")
     token = token or os.environ.get("MOBILE_AGENT_API_TOKEN") or None
+    remember(token, server)
+    shown = redact(server)  # the server URL as printed: no password, no ?token=
     if interactive is None:
         interactive = sys.stdin.isatty()
     body: dict[str, Any] = {"instruction": instruction}
@@ -156,7 +160,7 @@ def submit(
             if r.status_code != 201:
                 raise ClientError(_explain(r))
             task_id = r.json()["id"]
-            console.print(f"submitted [bold]{escape(task_id)}[/]  {escape(server)}/tasks/{escape(task_id)}")
+            console.print(f"submitted [bold]{escape(task_id)}[/]  {escape(shown)}/tasks/{escape(task_id)}")
             if not follow:
                 return EXIT_OK
             printer = _printer(console)
@@ -175,11 +179,11 @@ def submit(
             if finished.get("status") and task["status"] not in TERMINAL:
                 task.update(status=finished["status"], reason=finished.get("reason"))
     except ClientError as exc:
-        console.print(f"[red]error:[/] {escape(str(exc))}")
+        console.print(f"[red]error:[/] {escape(redact(str(exc)))}")
         return EXIT_USAGE
     except httpx.HTTPError as exc:
         console.print(
-            f"[red]error:[/] cannot reach the API at {escape(server)}: {escape(str(exc))}. "
+            f"[red]error:[/] cannot reach the API at {escape(shown)}: {escape(redact(str(exc)))}. "
             "Is `mobile-agent serve` running?"
         )
         return EXIT_USAGE

@@ -24,6 +24,7 @@ from mobile_agent.bench.base import Task, TaskSetupError
 from mobile_agent.bench.progress import EventPrinter, ProgressPrinter
 from mobile_agent.bench.report import summarize, write_html, write_json
 from mobile_agent.bench.tasks import ALL_TASKS
+from mobile_agent.redact import redact
 from mobile_agent.trajectory import mark_verified
 
 if TYPE_CHECKING:
@@ -348,7 +349,7 @@ async def run_bench(
         "error_rate": error_rate,
         "oracle": base_url is None,
         "frame": frame,
-        "base_url": base_url or "in-process oracle",
+        "base_url": redact(base_url) if base_url else "in-process oracle",  # results are shared
         "model": model or ("oracle" if base_url is None else ""),
         "wall_seconds": round(wall, 2),
         "runs_this_session": total,

@@ -11,6 +11,7 @@ from mobile_agent import __version__
 from mobile_agent.cli.commands import devices, doctor, passthrough, sim
 from mobile_agent.cli.common import EXIT_USAGE, UsageError, escape, make_console
 from mobile_agent.cli.run import run
+from mobile_agent.redact import install_excepthook, install_logging, redact
 
 __all__ = ["PASSTHROUGH", "build_parser", "main"]
 
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The `mobile-agent` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    install_logging()  # every command: no log line or traceback carries a key or a password
+    install_excepthook()
     try:
         if args_list and args_list[0] in PASSTHROUGH:
             return passthrough(args_list[0], args_list[1:])
@@ -139,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     except UsageError as exc:
-        make_console().print(f"[bold red]error:[/] {escape(str(exc))}")
+        make_console().print(f"[bold red]error:[/] {escape(redact(str(exc)))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,7 @@ from mobile_agent.device.adb_host import adb_server_address
 from mobile_agent.device.base import DeviceError
 from mobile_agent.device.text_input import ADB_KEYBOARD_IME, U2_KEYBOARD_IME
 from mobile_agent.llm.probe import acheck_endpoint, alist_models
+from mobile_agent.redact import redact
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ async def _keyboard_check(device: AdbDevice) -> Check:
 
 async def _model_check(base_url: str, model: str | None, api_key: str | None) -> Check:
     fix_unreachable = (
-        f"Start the model server (e.g. `python -m serving launch`), or check --base-url ({base_url})."
+        f"Start the model server (e.g. `python -m serving launch`), or check --base-url ({redact(base_url)})."
     )
     if model:
         status = await acheck_endpoint(base_url, model, api_key=api_key, timeout=10)
@@ -152,7 +153,7 @@ async def _model_check(base_url: str, model: str | None, api_key: str | None) ->
         )
         return Check("model endpoint", False, status.summary(), fix)
     listing = await alist_models(base_url, api_key=api_key, timeout=10)
-    url = listing.base_url
+    url = listing.shown_url
     if not listing.reachable:
         return Check("model endpoint", False, f"{url} not reachable: {listing.error}", fix_unreachable)
     if listing.http_status != 200:

@@ -29,6 +29,7 @@ from mobile_agent.llm.base import (
 )
 from mobile_agent.llm.frame_check import check_counts, count_images, resized_frame_factor, text_only
 from mobile_agent.llm.images import ImageFormat, to_data_url
+from mobile_agent.redact import redact, remember
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 60.0
@@ -71,6 +72,11 @@ def _retry_after(response: Any) -> float | None:
 
 
 def _server_message(exc: openai.APIStatusError) -> str:
+    """What the server said, redacted: a proxy may echo our request headers (the API key)."""
+    return redact(_raw_server_message(exc))
+
+
+def _raw_server_message(exc: openai.APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         err = body.get("error", body)
@@ -145,6 +151,8 @@ class OpenAICompatModel:
         if retries < 0 or timeout_s <= 0:
             raise ValueError("retries must be >= 0 and timeout_s > 0")
         self.base_url = base_url.rstrip("/")
+        remember(api_key, self.base_url)  # never in an error message, a log line or a result
+        self.where = redact(self.base_url)  # the URL as messages show it (no password)
         self.model = model
         self.name = model
         self.temperature = temperature
@@ -171,7 +179,7 @@ class OpenAICompatModel:
         )
 
     def __repr__(self) -> str:
-        return f"OpenAICompatModel(base_url={self.base_url!r}, model={self.model!r})"
+        return f"OpenAICompatModel(base_url={self.where!r}, model={self.model!r})"
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -180,9 +188,9 @@ class OpenAICompatModel:
         return cap / 2 + random.uniform(0, cap / 2)
 
     def _unreachable(self, exc: BaseException) -> ModelUnavailable:
-        reason = str(exc.__cause__ or exc) or type(exc).__name__
+        reason = redact(str(exc.__cause__ or exc)) or type(exc).__name__
         return ModelUnavailable(
-            f"cannot reach the model server at {self.base_url}: {reason}. "
+            f"cannot reach the model server at {self.where}: {reason}. "
             "Is vLLM running? Try `mobile-agent doctor`."
         )
 
@@ -200,11 +208,11 @@ class OpenAICompatModel:
         msg = _server_message(exc)
         if served is not None and self.model not in served:
             return ModelUnavailable(
-                f"the server at {self.base_url} does not serve model {self.model!r}; "
+                f"the server at {self.where} does not serve model {self.model!r}; "
                 f"it serves: {', '.join(served) or '(none)'}. Pass one of these as the model name."
             )
         return ModelResponseError(
-            f"404 from {self.base_url}: {msg} (is the base URL right? it should end in /v1)"
+            f"404 from {self.where}: {msg} (is the base URL right? it should end in /v1)"
         )
 
     async def chat(
@@ -250,7 +258,7 @@ class OpenAICompatModel:
             except openai.APIConnectionError as exc:
                 if _is_connect_error(exc):
                     raise self._unreachable(exc) from exc
-                last = f"connection failed: {exc.__cause__ or exc}"
+                last = f"connection failed: {redact(str(exc.__cause__ or exc))}"
             except openai.NotFoundError as exc:
                 raise await self._not_found(exc) from exc
             except openai.APIStatusError as exc:
@@ -262,19 +270,21 @@ class OpenAICompatModel:
                 last = f"HTTP {exc.status_code}: {_server_message(exc)}"
                 retry_after = _retry_after(exc.response)
             except (ValueError, openai.APIResponseValidationError) as exc:
-                raise ModelResponseError(f"the model server sent an unreadable body: {exc}") from exc
+                raise ModelResponseError(
+                    f"the model server sent an unreadable body: {redact(str(exc))}"
+                ) from exc
             if attempt < self.retries:
                 await asyncio.sleep(self._backoff(attempt, retry_after))
         kind: type[ModelError] = ModelTimeout if last.startswith("timed out") else ModelResponseError
         if last.startswith("connection failed"):
             kind = ModelUnavailable
-        raise kind(f"model {self.model!r} at {self.base_url}: {last} (after {self.retries + 1} attempt(s))")
+        raise kind(f"model {self.model!r} at {self.where}: {last} (after {self.retries + 1} attempt(s))")
 
     def _parse(self, resp: Any, latency_s: float) -> ChatResponse:
         choices = getattr(resp, "choices", None)
         if not isinstance(resp, openai.types.chat.ChatCompletion) or not choices:
             preview = resp if isinstance(resp, str) else repr(resp)
-            raise ModelResponseError(f"the model server returned no choices: {str(preview)[:300]}")
+            raise ModelResponseError(f"the model server returned no choices: {redact(str(preview)[:300])}")
         content = choices[0].message.content if choices[0].message is not None else None
         if content is None:
             raise ModelResponseError(
@@ -304,7 +314,7 @@ class OpenAICompatModel:
             response.usage.prompt_tokens,
             text_tokens,
             client_max_pixels=self.max_pixels,
-            where=self.base_url,
+            where=self.where,
         )
 
     async def _count_text_tokens(self, messages: list[Message]) -> int | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from mobile_agent.redact import redact, remember
+
 __all__ = [
     "EndpointStatus",
     "acheck_endpoint",
@@ -64,13 +66,18 @@ class EndpointStatus:
     http_status: int | None = None  # the status GET /v1/models answered with, once it answered
 
     @property
+    def shown_url(self) -> str:
+        """The base URL as messages show it: no password, no credential in its query."""
+        return redact(self.base_url)
+
+    @property
     def ok(self) -> bool:
         return self.reachable and self.model_listed and self.answered
 
     def summary(self) -> str:
         if self.ok:
-            return f"{self.model} at {self.base_url} answers ({self.latency_s:.2f} s)"
-        return f"{self.model} at {self.base_url}: {self.error or 'not ready'}"
+            return f"{self.model} at {self.shown_url} answers ({self.latency_s:.2f} s)"
+        return f"{self.model} at {self.shown_url}: {self.error or 'not ready'}"
 
 
 def _chat_body(model: str) -> dict[str, object]:
@@ -124,13 +131,14 @@ async def acheck_endpoint(
     """
     status = EndpointStatus(base_url=v1_url(base_url), model=model)
     v1 = status.base_url
+    remember(api_key, base_url)  # a server may echo them; `error` is shown and logged
     try:
         async with httpx.AsyncClient(timeout=timeout, headers=auth_headers(api_key)) as client:
             resp = await client.get(f"{v1}/models")
             status.reachable = True
             status.http_status = resp.status_code
             if resp.status_code != 200:
-                status.error = f"GET /v1/models answered {resp.status_code}: {resp.text[:200]}"
+                status.error = f"GET /v1/models answered {resp.status_code}: {redact(resp.text[:200])}"
                 return status
             status.models = models_from(resp)
             if not need_model:
@@ -145,16 +153,16 @@ async def acheck_endpoint(
             resp = await client.post(f"{v1}/chat/completions", json=_chat_body(model))
             status.latency_s = time.perf_counter() - t0
             if resp.status_code != 200:
-                status.error = f"chat completion answered {resp.status_code}: {resp.text[:200]}"
+                status.error = f"chat completion answered {resp.status_code}: {redact(resp.text[:200])}"
                 return status
             status.reply = _reply_from(resp)
             status.answered = True
     except httpx.TimeoutException:
         status.error = f"no answer within {timeout:g} s"
     except httpx.TransportError as exc:
-        status.error = f"cannot reach {v1}: {exc}"
+        status.error = redact(f"cannot reach {v1}: {exc}")
     except httpx.InvalidURL as exc:
-        status.error = f"not a usable URL {base_url!r}: {exc}"
+        status.error = redact(f"not a usable URL {base_url!r}: {exc}")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        status.error = f"unusable answer from the server: {exc}"
+        status.error = redact(f"unusable answer from the server: {exc}")
     return status

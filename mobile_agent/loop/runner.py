@@ -36,6 +36,7 @@ from mobile_agent.loop.observe import Observer, Screen, screen_difference
 from mobile_agent.loop.result import End, Meter, RunResult, Stop, error_kind
 from mobile_agent.loop.roles import Roles
 from mobile_agent.output import OutputSpec
+from mobile_agent.redact import redact
 from mobile_agent.roles.parsing import NotetakerResult, ReflectorResult
 
 __all__ = ["Runner"]
@@ -206,7 +207,7 @@ class Runner:
                 if isinstance(exc, DeviceError)
                 else "human"
             )
-            message = str(exc) or type(exc).__name__
+            message = redact(str(exc)) or type(exc).__name__  # a server may echo a key
             self.bus.publish(
                 EventType.ERROR,
                 {"where": where, "message": message, "kind": error_kind(exc)},
@@ -223,13 +224,13 @@ class Runner:
                 EventType.ERROR,
                 {
                     "where": "runner",
-                    "message": repr(exc),
-                    "traceback": traceback.format_exc(),
+                    "message": redact(repr(exc)),
+                    "traceback": redact(traceback.format_exc()),
                     "kind": "internal",
                 },
                 step=self.steps,
             )
-            return End("failed", f"internal error: {exc!r}", "internal")
+            return End("failed", redact(f"internal error: {exc!r}"), "internal")
 
     # ------------------------------------------------------------------ one step
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from mobile_agent.llm.probe import alist_models
+from mobile_agent.redact import redact
 
 from ..deps import AdbDep, PoolDep, SchedulerDep, SettingsDep, StoreDep
 from ..schemas import Health
@@ -40,7 +41,8 @@ def _model_base_url(settings: ApiSettings) -> str | None:
 
 async def model_health(url: str | None) -> dict[str, Any]:
     """ok when the model server answers GET /v1/models with anything but a server error."""
-    model_ok: dict[str, Any] = {"ok": False, "url": url}
+    # /healthz answers without a token: the URL is shown without its password
+    model_ok: dict[str, Any] = {"ok": False, "url": redact(url) if url else url}
     if not url:
         model_ok["error"] = "no model endpoint configured"
         return model_ok
@@ -65,7 +67,7 @@ async def healthz(
     try:
         await store.run(store.ping)
     except Exception as exc:
-        store_ok = {"ok": False, "error": str(exc)}
+        store_ok = {"ok": False, "error": redact(str(exc))}
     adb_ok: dict[str, Any]
     try:
         adb_ok = {"ok": True, "version": await asyncio.wait_for(adb.server_version(), ADB_TIMEOUT_S)}
