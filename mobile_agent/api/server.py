@@ -12,6 +12,7 @@ from ..hosts import is_loopback
 from .auth import MAKE_ONE, MIN_REMOTE_TOKEN_CHARS, TokenError, check_token
 from .owner import StoreBusy, StoreOwner
 from .settings import ApiSettings
+from .store_probe import probe_store
 from .worker import TaskRunner
 
 __all__ = ["check_bind", "is_loopback", "serve"]
@@ -50,7 +51,7 @@ def serve(
 ) -> None:
     """Run the API until interrupted. `overrides` are ApiSettings fields (runs_dir, db_url...).
 
-    Exits 2 when another server holds the task store (see `owner`)."""
+    Exits 2 when the task store does not answer or another server holds it (see `owner`)."""
     from .app import create_app
 
     settings = settings or ApiSettings(**{k: v for k, v in overrides.items() if v is not None})
@@ -75,6 +76,10 @@ def serve(
 def take_store(settings: ApiSettings, host: str, port: int) -> StoreOwner:
     """Take the task store for this server, or exit 2 naming the server that holds it."""
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    problem = probe_store(settings.resolved_db_url())
+    if problem is not None:
+        print(f"refusing to start: {problem}", file=sys.stderr)
+        raise SystemExit(2)
     try:
         return StoreOwner(settings.resolved_db_url(), host=host, port=port).acquire()
     except StoreBusy as exc:

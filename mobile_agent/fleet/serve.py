@@ -14,8 +14,9 @@ import uvicorn
 
 from mobile_agent.api.server import check_bind
 from mobile_agent.api.settings import ApiSettings
+from mobile_agent.api.store_probe import probe_store
 
-__all__ = ["CONNECT_TIMEOUT", "probe_store", "serve_cluster"]
+__all__ = ["CONNECT_TIMEOUT", "serve_cluster"]
 
 CONNECT_TIMEOUT = 30.0  # seconds a replica waits for the Ray head before it gives up (exit 2)
 
@@ -71,32 +72,3 @@ def serve_cluster(
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 3
-
-
-def probe_store(db_url: str, timeout_s: int = 10) -> str | None:
-    """None when the store answers, else why not, without the URL's password.
-
-    A store that is down, a mistyped host or a wrong password used to end the replica in a
-    SQLAlchemy traceback (exit 1); a host that drops packets could stall it for minutes."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        url = make_url(db_url)
-    except SQLAlchemyError:
-        return "--db-url is not a database URL (postgresql+psycopg://USER@HOST:PORT/DB)"
-    shown = url.render_as_string(hide_password=True)
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": timeout_s})
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        finally:
-            engine.dispose()
-    except (SQLAlchemyError, ImportError) as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        if url.password:
-            reason = reason.replace(str(url.password), "***")
-        return f"the task store at {shown} does not answer: {reason}"
-    return None

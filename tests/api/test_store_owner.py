@@ -63,3 +63,20 @@ def test_second_server_on_one_store_exits_2_and_touches_nothing(tmp_path: Path, 
     assert "Application shutdown complete" in third.output()
     with sqlite3.connect(tmp_path / "runs" / "mobile-agent.db") as conn:  # a clean stop gives it back
         assert list(conn.execute("SELECT pid FROM server_owner")) == []
+
+
+def test_a_store_that_does_not_answer_exits_2_in_one_line_without_its_password(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = serve_env(tmp_path / "runs", [])
+    for url, said in (
+        (f"postgresql+psycopg://ann:s3cr3t-pw@127.0.0.1:{port}/tasks", "does not answer"),
+        ("nonsense://x", "does not answer"),
+        ("::not a url::", "is not a database URL"),
+    ):
+        proc = subprocess.run([*SERVE, "--db-url", url], env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert "refusing to start: " in proc.stderr and said in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and "s3cr3t-pw" not in proc.stderr + proc.stdout
+        assert "Uvicorn running" not in proc.stderr
