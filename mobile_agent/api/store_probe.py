@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mobile_agent.redact import remember
+
 __all__ = ["probe_store"]
 
 
@@ -19,6 +21,7 @@ def probe_store(db_url: str, timeout_s: int = 10) -> str | None:
     except SQLAlchemyError:
         return "--db-url is not a database URL (sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB)"
     shown = url.render_as_string(hide_password=True)
+    remember(str(url.password) if url.password else None)  # hidden from every log line from now on
     try:
         # psycopg's connect timeout (SQLite's own `timeout` is about locks: left as it is)
         args = {"connect_timeout": timeout_s} if url.get_backend_name() == "postgresql" else {}
