@@ -17,6 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mobile_agent.output_patterns import (
+    PATTERN_BUDGET_S,
+    PatternTimeout,
+    bounded,
+    pattern_problem,
+    with_bounded_regex,
+)
+
 __all__ = ["OutputInvalid", "OutputSchemaError", "OutputSpec", "load_schema_file", "read_json_value"]
 
 MAX_SCHEMA_CHARS = 20_000  # the schema goes into every answering prompt
@@ -83,7 +91,10 @@ def _check_refs(cls: type[Any], schema: dict[str, Any]) -> None:
             raise OutputSchemaError(f"$ref {ref[:200]!r} leads nowhere in the output schema") from None
     for probe in _PROBES:
         try:
-            any(True for _ in validator.iter_errors(probe))
+            with bounded():
+                any(True for _ in validator.iter_errors(probe))
+        except PatternTimeout as exc:
+            raise OutputSchemaError(f"the output schema's {exc} even on an empty value") from None
         except RecursionError:
             raise OutputSchemaError(
                 "the output schema refers to itself without end (a $ref loop that never reaches a type)"
@@ -138,6 +149,10 @@ def _check_schema(schema: Any) -> type[Any]:
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(top level)"
         raise OutputSchemaError(f"not a valid JSON Schema at {where}: {exc.message[:300]}") from None
+    problem = pattern_problem(cls, schema)
+    if problem:
+        raise OutputSchemaError(f"the output schema cannot be used: {problem}")
+    cls = with_bounded_regex(cls)  # its patterns meet the model's answer: never an unbounded `re`
     _check_refs(cls, schema)
     return cls
 
@@ -220,9 +235,15 @@ class OutputSpec:
                 raise OutputInvalid(f"{shown}{more}") from None
         validator = _validator(_check_schema(self.schema), self.schema)
         try:
-            found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+            with bounded():
+                found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
         except RecursionError:
             raise OutputInvalid(_TOO_DEEP) from None
+        except PatternTimeout as exc:
+            raise OutputInvalid(
+                f"the answer could not be checked: the schema's {exc} (all pattern matching of an answer "
+                f"is limited to {PATTERN_BUDGET_S:g} s); answer with shorter, plainer values"
+            ) from None
         if found:
             shown = "; ".join(f"at {_where(e.absolute_path)}: {e.message[:200]}" for e in found[:_MAX_ERRORS])
             more = f" (and {len(found) - _MAX_ERRORS} more)" if len(found) > _MAX_ERRORS else ""

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,126 @@ async def test_a_too_deep_answer_gets_a_retry_not_an_internal_error(sim_phone: A
         result.reason
     )
     assert "nested too deeply" in told
+
+
+# `^(a|aa)+$` against sixty a's and a "!": Python's `re` backtracks ~fib(60) ways (hours, holding
+# the GIL); before the fix each of these stalled the process. `^(a+)+$` is as bad for `re`.
+_STALL = "a" * 60 + "!"
+_SLOW = "^(a|aa)+$"
+
+
+@pytest.mark.parametrize(
+    ("schema", "answer"),
+    [
+        ({"type": "string", "pattern": _SLOW}, json.dumps(_STALL)),
+        ({"type": "array", "items": {"type": "string", "pattern": _SLOW}}, json.dumps([_STALL] * 50)),
+        ({"type": "object", "patternProperties": {_SLOW: {"type": "integer"}}}, json.dumps({_STALL: 1})),
+        (
+            {"type": "object", "properties": {"b": {}}, "patternProperties": {_SLOW: {}}, "additionalProperties": False},
+            json.dumps({_STALL: 1}),
+        ),
+        (
+            {"allOf": [{"properties": {"b": {}}}], "patternProperties": {_SLOW: {}}, "unevaluatedProperties": False},
+            json.dumps({_STALL: 1}),
+        ),
+    ],
+)  # fmt: skip
+def test_a_catastrophic_pattern_is_cut_off_and_named(schema: dict[str, Any], answer: str) -> None:
+    spec = OutputSpec.of(schema)
+    started = time.monotonic()
+    with pytest.raises(OutputInvalid, match=r"pattern '\^\(a\|aa\)\+\$' took too long") as caught:
+        spec.validate(answer)
+    assert time.monotonic() - started < 5, "validation must be bounded (PATTERN_BUDGET_S for all of it)"
+    assert "limited to 1 s" in str(caught.value)
+
+
+def test_a_nested_quantifier_pattern_still_answers_right_and_fast() -> None:
+    spec = OutputSpec.of({"type": "string", "pattern": "^(a+)+$"})
+    started = time.monotonic()
+    with pytest.raises(OutputInvalid, match="does not match"):
+        spec.validate(json.dumps("a" * 40 + "!"))  # `re`: 2**40 ways
+    assert spec.validate(json.dumps("a" * 40)) == "a" * 40
+    assert time.monotonic() - started < 5
+
+
+def test_pattern_keywords_keep_their_meaning() -> None:
+    """The bounded keywords decide as jsonschema's own do."""
+    keys = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}},
+        "patternProperties": {"^x-": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    spec = OutputSpec.of(keys)
+    assert spec.validate('{"id": 1, "x-a": "b"}') == {"id": 1, "x-a": "b"}
+    with pytest.raises(OutputInvalid, match="'y' does not match any of the regexes: '\\^x-'"):
+        spec.validate('{"id": 1, "y": "b"}')
+    with pytest.raises(OutputInvalid, match="at x-a: 2 is not of type 'string'"):
+        spec.validate('{"x-a": 2}')
+    unevaluated = {
+        "type": "object",
+        "allOf": [{"properties": {"id": {}}}, {"patternProperties": {"^x-": {}}}],
+        "anyOf": [{"properties": {"b": {"type": "string"}}}, {"required": ["never"]}],
+        "unevaluatedProperties": False,
+    }
+    spec = OutputSpec.of(unevaluated)
+    assert spec.validate('{"id": 1, "x-q": 2, "b": "s"}') == {"id": 1, "x-q": 2, "b": "s"}
+    with pytest.raises(OutputInvalid, match=r"Unevaluated properties are not allowed \('z' was unexpected\)"):
+        spec.validate('{"id": 1, "z": 2}')
+    with pytest.raises(OutputInvalid, match="'ab' does not match '\\^a\\$'"):
+        OutputSpec.of({"pattern": "^a$"}).validate('"ab"')
+
+
+def test_patterns_that_cannot_run_bounded_are_refused_up_front() -> None:
+    with pytest.raises(OutputSchemaError, match="not a valid JSON Schema at pattern"):
+        OutputSpec.of({"type": "string", "pattern": "(a"})
+    with pytest.raises(OutputSchemaError, match="not a valid JSON Schema"):
+        OutputSpec.of({"type": "object", "patternProperties": {"(a": {}}})
+    draft_2019 = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "patternProperties": {"^x": {}},
+        "unevaluatedProperties": False,
+    }
+    with pytest.raises(OutputSchemaError, match="needs draft 2020-12"):
+        OutputSpec.of(draft_2019)
+
+
+async def test_a_stalling_answer_gets_a_retry_and_the_loop_keeps_running(
+    sim_phone: Any, tmp_path: Path
+) -> None:
+    stall = _single({"action": "answer", "text": json.dumps({"code": _STALL})})
+    good = _single({"action": "answer", "text": '{"code": "aaaa"}'})
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "pattern": _SLOW}},
+        "required": ["code"],
+    }
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.05)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    with StubChatServer(ScriptedResponder({"single": [stall, good]})) as server:
+        config = AgentConfig(
+            runs_dir=tmp_path / "runs",
+            model="gui-owl-stub",
+            retries=0,
+            mode="single",
+            base_url=server.base_url,
+        )
+        result = await asyncio.wait_for(
+            Agent(sim_phone.serial, config=config).run("What is the code?", output=schema), 120
+        )
+        told = server.requests[-1].user_text
+    ticker.cancel()
+    assert (result.status, result.error, result.output) == ("succeeded", None, {"code": "aaaa"}), (
+        result.reason
+    )
+    assert "took too long" in told and _SLOW in told
+    assert max(gaps) < 5, f"the event loop stalled for {max(gaps):.1f} s"
