@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -112,3 +114,87 @@ def test_a_huge_message_is_cut_as_liblog_cuts_it(device: adbutils.AdbDevice) -> 
     # a multi-byte character is never split
     assert device.shell2("log -t CUT " + "é" * 3000).returncode == 0
     assert device.shell("logcat -d -s CUT -v raw").rstrip("\n") == "é" * ((4068 - 3 - 3) // 2)
+
+
+@pytest.fixture(scope="module")
+def two_phones_apart() -> Iterator[list[str]]:
+    """Two phones served by `python -m mobile_agent.sim` in its own process, so that a stall in
+    the phone server cannot stall the test that times it."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mobile_agent.sim", "--port", "0", "--count", "2", "--seed", "7"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+    )  # fmt: skip
+    serials: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(serials) < 2:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if m := re.match(r"\s+(127\.0\.0\.1:\d+)$", line.rstrip()):
+                serials.append(m.group(1))
+        assert len(serials) == 2, "the phone server did not start"
+        for s in serials:
+            connect_adb(s, timeout=15)
+        yield serials
+    finally:
+        for s in serials:
+            subprocess.run(["adb", "disconnect", s], capture_output=True, timeout=20, check=False)
+        proc.kill()
+        proc.wait()
+
+
+# `(a|aa)+$` against sixty a's and a "!": Python's `re` backtracks ~fib(60) ways, hours with the
+# GIL held, and before the fix every phone of that server stalled meanwhile.
+SLOW = "(a|aa)+$"
+STALL_LINE = "a" * 60 + "!"
+
+
+def _echo_took(serial: str) -> float:
+    started = time.monotonic()
+    done = adb(serial, "shell", "echo", "hi", timeout=60)
+    assert done.stdout.decode().strip() == "hi"
+    return time.monotonic() - started
+
+
+def test_a_catastrophic_regex_ends_that_logcat_and_stalls_no_other_phone(two_phones_apart: list[str]) -> None:
+    victim, other = two_phones_apart
+    assert adb(victim, "shell", "log", "-t", "Stall", STALL_LINE).returncode == 0
+    assert adb(victim, "shell", "log", "-t", "Fine", "all good").returncode == 0
+    started = time.monotonic()
+    dump = subprocess.Popen(
+        ["adb", "-s", victim, "logcat", "-d", "-e", SLOW], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        time.sleep(0.3)
+        assert _echo_took(other) < 5, "another phone waited on this phone's regex"
+        out, err = dump.communicate(timeout=60)
+    finally:
+        dump.kill()
+    assert time.monotonic() - started < 10
+    assert dump.returncode == 1, (out, err)
+    assert f"logcat: regex '{SLOW}' took too long" in err.decode()
+    assert adb(victim, "logcat", "-d", "-v", "raw", "-e", "good$").stdout.decode().strip() == "all good"
+    assert adb(victim, "logcat", "-d", "-v", "raw", "-e", "^(a+)+$").stdout.decode() == ""  # `re`: 2**60 ways
+
+
+def test_a_catastrophic_regex_ends_a_streaming_logcat_too(two_phones_apart: list[str]) -> None:
+    victim, other = two_phones_apart
+    assert adb(victim, "logcat", "-c").returncode == 0
+    stream = subprocess.Popen(
+        ["adb", "-s", victim, "logcat", "-v", "raw", "-e", SLOW],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        time.sleep(0.5)
+        assert adb(victim, "shell", "log", "-t", "Live", "aa").returncode == 0
+        assert adb(victim, "shell", "log", "-t", "Stall", STALL_LINE).returncode == 0
+        assert _echo_took(other) < 5
+        assert _echo_took(victim) < 5, "the stream's regex ran on the phone's event loop"
+        out, _ = stream.communicate(timeout=60)
+    finally:
+        stream.kill()
+    lines = out.decode().replace("\r\n", "\n").splitlines()
+    assert lines[0] == "aa" and f"logcat: regex '{SLOW}' took too long" in lines[-1], lines

@@ -1,21 +1,28 @@
 """The phone's log: a bounded in-memory buffer that `log` appends to and `logcat` reads.
 
 `logcat -d` dumps and exits, `-c`/`--clear` empties the buffer, `-s TAG` / `TAG:PRIO` filterspecs
-filter, `-t N` prints the last N lines and exits, `-v FORMAT` picks the line format (Android's
+filter, `-e REGEX` keeps the lines whose message it matches, `-t N` prints the last N lines and exits, `-v FORMAT` picks the line format (Android's
 default is threadtime). Plain `logcat` streams: the adb stream stays open and new lines are
 written as they are logged (the follower waits on an event, no polling) until the host closes it.
+
+`-e` runs with the `regex` package and a time bound: Python's `re` holds the GIL while it
+backtracks, so `-e '(a+)+$'` against a long line of a's stalled every phone of the server for hours.
+Matching one dump (or one batch of a stream) gets MATCH_BUDGET_S; past it that logcat ends with an
+error, as a real phone's would only have been slow for that one client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+import regex
 
 from mobile_agent.sim.commands.registry import Ctx, register
 from mobile_agent.sim.contract import PhoneModel
@@ -30,6 +37,11 @@ PRIORITY_NAMES = {"verbose": "V", "debug": "D", "info": "I", "warn": "W", "error
 FORMATS = ("threadtime", "brief", "tag", "time", "raw", "process")
 BUFFERS = {"main", "system", "crash", "events", "radio", "all", "default", "kernel"}
 LOG_PID = 4244  # the `log` tool's process (a child of the shell)
+MATCH_BUDGET_S = 2.0  # `-e` matching of one dump or one streamed batch
+
+
+class RegexTooSlow(Exception):
+    """The `-e` regex used up MATCH_BUDGET_S; the message is logcat's error line."""
 
 
 @dataclass(frozen=True)
@@ -155,17 +167,41 @@ class Query:
     tail: int | None = None
     max_count: int | None = None
     pid: int | None = None
-    regex: re.Pattern[str] | None = None
+    regex: regex.Pattern[str] | None = None
     default: str = "V"
     specs: dict[str, str] | None = None
 
-    def wants(self, e: Entry) -> bool:
+    def wants(self, e: Entry, deadline: float) -> bool:
+        """Whether the line is shown; `RegexTooSlow` once `-e` matching passes `deadline`."""
         floor = (self.specs or {}).get(e.tag, self.default)
         if PRIORITIES.index(e.prio) < PRIORITIES.index(floor) or floor == "S":
             return False
         if self.pid is not None and e.pid != self.pid:
             return False
-        return self.regex is None or self.regex.search(e.msg) is not None
+        if self.regex is None:
+            return True
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            return self.regex.search(e.msg, timeout=left, concurrent=True) is not None
+        except TimeoutError:
+            raise RegexTooSlow(
+                f"logcat: regex '{self.regex.pattern[:200]}' took too long (over {MATCH_BUDGET_S:g} s "
+                "of matching); stopped"
+            ) from None
+
+    def select(self, entries: list[Entry]) -> tuple[list[Entry], str]:
+        """The entries shown, and logcat's error line if `-e` ran out of time ('' if not)."""
+        deadline = time.monotonic() + MATCH_BUDGET_S
+        shown: list[Entry] = []
+        for e in entries:
+            try:
+                if self.wants(e, deadline):
+                    shown.append(e)
+            except RegexTooSlow as exc:
+                return shown, str(exc)
+        return shown, ""
 
 
 class _Usage(Exception):
@@ -242,8 +278,8 @@ def _parse(args: list[str]) -> Query:
                             raise _Usage(f"unknown buffer '{val}'")
                     else:
                         try:
-                            q.regex = re.compile(val)
-                        except re.error as exc:
+                            q.regex = regex.compile(val)
+                        except regex.error as exc:
                             raise _Usage(f'bad regex "{val}"') from exc
                     break
                 raise _Usage(f"invalid option -- '{ch}'")
@@ -278,17 +314,21 @@ class LogFollow:
         try:
             while True:
                 wake.clear()
-                lines = []
-                for e in self.buf.since(self.after):
-                    self.after = e.seq
-                    if self.query.wants(e):
-                        lines.append(e.line(self.query.fmt) + "\n")
-                        self.printed += 1
-                        if self.query.max_count is not None and self.printed >= self.query.max_count:
-                            await write("".join(lines).encode())
-                            return 0
-                if lines:
-                    await write("".join(lines).encode())
+                new = self.buf.since(self.after)
+                if new:
+                    self.after = new[-1].seq
+                # off the event loop: `-e` matching may take up to MATCH_BUDGET_S
+                shown, error = await loop.run_in_executor(None, self.query.select, new)
+                if self.query.max_count is not None:
+                    shown = shown[: self.query.max_count - self.printed]
+                self.printed += len(shown)
+                if shown:
+                    await write("".join(e.line(self.query.fmt) + "\n" for e in shown).encode())
+                if error:
+                    await write(f"{error}\n".encode())
+                    return 1
+                if self.query.max_count is not None and self.printed >= self.query.max_count:
+                    return 0
                 await wake.wait()
         finally:
             unsubscribe()
@@ -309,13 +349,16 @@ def cmd_logcat(ctx: Ctx, args: list[str]) -> int:
         return 0
     entries = buf.since(0)
     last = entries[-1].seq if entries else 0
-    shown = [e for e in entries if q.wants(e)]
+    shown, error = q.select(entries)
     if q.tail is not None:
         shown = shown[-q.tail :] if q.tail else []
     if q.max_count is not None:
         shown = shown[: q.max_count]
     for e in shown:
         ctx.print(e.line(q.fmt))
+    if error:
+        ctx.error(error)
+        return 1
     done = q.max_count is not None and len(shown) >= q.max_count
     if not (q.dump or done) and ctx.to_stream:
         ctx.shell.hang = True
