@@ -232,8 +232,8 @@ def run_on_cluster(
         except _ClusterLost as exc:
             done = progress.total - progress.todo + progress.done - progress.crashed
             raise ClusterError(
-                f"lost the Ray cluster at {address} ({exc}); the {_count(done, 'finished sample')} "
-                "stay in the folder: run the same command again to finish the rollout"
+                f"lost the Ray cluster at {address} ({exc}); {_count(done, 'finished sample')} "
+                "kept in the folder: run the same command again to finish the rollout"
             ) from None
     finally:
         ray.shutdown()  # our actors end with this driver

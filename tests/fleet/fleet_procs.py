@@ -166,7 +166,7 @@ class Proc:
 
 
 class RayHead:
-    def __init__(self) -> None:
+    def __init__(self, num_cpus: int = 1) -> None:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         env = {**os.environ, **RAY_FAST}
@@ -179,7 +179,7 @@ class RayHead:
                 "--port",
                 str(self.port),
                 "--num-cpus",
-                "1",
+                str(num_cpus),
                 "--include-dashboard",
                 "false",
                 "--disable-usage-stats",
@@ -190,15 +190,19 @@ class RayHead:
         )
         self.proc.wait_for(r"Ray runtime started|--block", 120)
 
+    def kill9(self) -> None:
+        self.proc.kill9()
+
     def close(self) -> None:
         self.proc.close()
 
 
 class RayNode:
-    """A plain worker node of the cluster (`ray start --address ... --block`), in its own process group."""
+    """A plain worker node of the cluster (`ray start --address ... --block`), in its own process group;
+    `env` is added to its environment (and so to its workers')."""
 
-    def __init__(self, address: str, num_cpus: int = 1) -> None:
-        env = {**os.environ, **RAY_FAST}
+    def __init__(self, address: str, num_cpus: int = 1, env: dict[str, str] | None = None) -> None:
+        env = {**os.environ, **RAY_FAST, **(env or {})}
         self.proc = Proc(
             [
                 _bin("ray"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -89,6 +90,52 @@ def test_a_node_dying_mid_rollout_requeues_its_sample(
     assert "goes back to the queue" in text, text
     assert rows(out, "trajectories") == rows(rollout_dir, "trajectories")
     assert rows(out, "steps") == rows(rollout_dir, "steps")
+
+
+def test_a_phone_failing_to_start_is_named_and_a_lost_head_exits_2_resumable(tmp_path: Path) -> None:
+    """A cluster of its own (its head dies): a head without CPUs, a node whose phones cannot reach
+    adb (their start fails) and a good node. The failure names its node; losing the head mid-rollout
+    exits 2 saying so (it was an OSError traceback), and the finished samples stay."""
+    if importlib.util.find_spec("ray") is None:
+        skip_or_fail("ray is not installed (pip install -e '.[fleet]')")
+    head = RayHead(num_cpus=0)
+    nodes = [
+        RayNode(head.address, env={"ANDROID_ADB_SERVER_HOST": "127.0.0.2", "ANDROID_ADB_SERVER_PORT": "9"}),
+        RayNode(head.address),
+    ]
+    try:
+        out = tmp_path / "head-lost"
+        proc = subprocess.Popen(
+            rollout_cmd(out, "--cluster", head.address),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("[1/6]"):
+                head.kill9()  # the good node lives on; this driver's raylet and the GCS are gone
+                break
+        lines.extend(proc.stdout)
+        code = proc.wait(timeout=120)
+    finally:
+        for node in nodes:  # headless now: no graceful stop to wait for
+            node.kill9()
+            node.close()
+        head.close()
+    text = "".join(lines)
+    assert re.search(
+        r"a worker was not used: the phone on \S+/[0-9a-f]{6} did not start: TimeoutError", text
+    ), text
+    assert "1 phone on 1 node" in text, text
+    assert "Traceback" not in text, text
+    if code == 2:  # this driver's link went first
+        assert f"error: lost the Ray cluster at {head.address}" in text, text
+    else:  # Ray reported the actor unreachable first: the rollout ends with the samples pending
+        assert code == 0 and "stay pending" in text, text
+    assert len(list((out / "samples").glob("*/sample.json"))) >= 1
 
 
 def test_an_unreachable_cluster_exits_2_and_says_so(tmp_path: Path) -> None:
