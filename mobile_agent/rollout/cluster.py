@@ -292,7 +292,7 @@ def _dispatch(
                 if again:
                     queue.appendleft(job)
                 else:
-                    progress.report(job, "crashed", 0, f"its worker died {attempts[job]} times", where)
+                    progress.report(job, "crashed", 0, f"its worker died ({_count(attempts[job], 'time')})", where)
                 if not actors:
                     while queue:  # nobody left to run them: they stay pending for a resume
                         progress.report(

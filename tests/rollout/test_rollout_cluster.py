@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from ci_guard import skip_or_fail
 from conftest import rollout_cmd
-from fleet.fleet_procs import RayHead, RayNode
+from fleet.fleet_procs import RayHead, RayNode, free_port
 from rollout_rows import rows
 
 from mobile_agent.rollout.cluster import write_sample
@@ -99,8 +100,14 @@ def test_a_phone_failing_to_start_is_named_and_a_lost_head_exits_2_resumable(tmp
     if importlib.util.find_spec("ray") is None:
         skip_or_fail("ray is not installed (pip install -e '.[fleet]')")
     head = RayHead(num_cpus=0)
+    # the bad node's phones look for adb at 127.0.0.2 and start a server of their own on this
+    # port (on 127.0.0.1, where they never look): it is ended below, so no later test finds it
+    adb_port = free_port()
     nodes = [
-        RayNode(head.address, env={"ANDROID_ADB_SERVER_HOST": "127.0.0.2", "ANDROID_ADB_SERVER_PORT": "9"}),
+        RayNode(
+            head.address,
+            env={"ANDROID_ADB_SERVER_HOST": "127.0.0.2", "ANDROID_ADB_SERVER_PORT": str(adb_port)},
+        ),
         RayNode(head.address),
     ]
     try:
@@ -125,6 +132,9 @@ def test_a_phone_failing_to_start_is_named_and_a_lost_head_exits_2_resumable(tmp
             node.kill9()
             node.close()
         head.close()
+        adb = shutil.which("adb")
+        if adb:
+            subprocess.run([adb, "-P", str(adb_port), "kill-server"], capture_output=True, timeout=30)
     text = "".join(lines)
     assert re.search(
         r"a worker was not used: the phone on \S+/[0-9a-f]{6} did not start: TimeoutError", text
@@ -142,11 +152,12 @@ def test_an_unreachable_cluster_exits_2_and_says_so(tmp_path: Path) -> None:
     if importlib.util.find_spec("ray") is None:
         skip_or_fail("ray is not installed (pip install -e '.[fleet]')")
     t0 = time.monotonic()
+    address = f"127.0.0.1:{free_port()}"  # nobody listens there
     proc = subprocess.run(
-        rollout_cmd(tmp_path / "ds", "--cluster", "127.0.0.1:9"), capture_output=True, text=True, timeout=120
+        rollout_cmd(tmp_path / "ds", "--cluster", address), capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "no Ray cluster answers at 127.0.0.1:9" in proc.stderr
+    assert f"no Ray cluster answers at {address}" in proc.stderr
     assert time.monotonic() - t0 < 60
 
 
