@@ -50,13 +50,36 @@ def _lost_types() -> tuple[type[BaseException], ...]:
     return (OSError, RaySystemError)
 
 
+SCRATCH_PREFIX = "mobile-agent-rollout-"
+
+
+def _sweep_scratch() -> None:
+    """Remove the scratch folders of actors that are gone (Ray kills an actor, with its driver or
+    its node, before it can clean up): each folder is named after its actor's process id."""
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(SCRATCH_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class _RolloutActor:
     """A `SampleWorker` on a node of the cluster, shipping each finished sample folder back."""
 
     def __init__(self, settings: SampleSettings, base_url: str | None) -> None:
         from mobile_agent.rollout.worker import SampleWorker
 
-        self._scratch = tempfile.mkdtemp(prefix="mobile-agent-rollout-")
+        _sweep_scratch()
+        self._scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         self._worker = SampleWorker(replace(settings, out_dir=self._scratch), base_url)
 
     async def start(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -170,3 +171,22 @@ def test_a_sample_file_outside_its_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "samples" / "wifi_on-0-s0"
     assert (folder / "images" / "000-0.png").read_bytes() == b"png"
     assert (folder / "sample.json").read_bytes() == b"{}"
+
+
+def test_scratch_folders_of_dead_actors_are_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray kills an actor (with its driver or node) before it can remove its scratch folder; the
+    next actor on that machine removes the folders whose process is gone, and only those."""
+    import tempfile
+
+    from mobile_agent.rollout import cluster
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"{cluster.SCRATCH_PREFIX}{gone.pid}-abc"
+    live = tmp_path / f"{cluster.SCRATCH_PREFIX}{os.getppid()}-def"
+    other = tmp_path / "mobile-agent-rollout-notapid-x"
+    for folder in (dead, live, other):
+        (folder / "samples").mkdir(parents=True)
+    cluster._sweep_scratch()
+    assert not dead.exists() and live.exists() and other.exists()
