@@ -35,13 +35,9 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "fleet"))
-
-from fleet_policy import respond  # noqa: E402
-from fleet_procs import Postgres, Proc, RayHead, fleet_env, start_host, start_replica  # noqa: E402
-
-from mobile_agent.testing import StubChatServer  # noqa: E402
+from mobile_agent.testing import StubChatServer
+from mobile_agent.testing.fleet_policy import respond
+from mobile_agent.testing.fleet_procs import Postgres, Proc, RayHead, fleet_env, start_host, start_replica
 
 TERMINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 

@@ -1,4 +1,6 @@
-"""Test instruments: an OpenAI-compatible stub chat server and scripted responders for it.
+"""Test instruments: an OpenAI-compatible stub chat server and scripted responders for it; and,
+imported by their module path only, a fleet's real processes (`fleet_procs`: PostgreSQL, a Ray
+head and nodes, hosts, replicas) and the fleet tests' scripted model (`fleet_policy`).
 
 They let tests, benchmarks and the demo talk to the agent exactly as vLLM would, over HTTP.
 Production code (the agent, the CLI's run path, the API, `llm/`) never imports this package;

@@ -13,10 +13,18 @@ from typing import Any
 import httpx
 import pytest
 from ci_guard import skip_or_fail
-from fleet_policy import respond
-from fleet_procs import Postgres, Proc, RayHead, fleet_env, have_postgres, start_host, start_replica
 
 from mobile_agent.testing import StubChatServer
+from mobile_agent.testing.fleet_policy import respond
+from mobile_agent.testing.fleet_procs import (
+    Postgres,
+    Proc,
+    RayHead,
+    fleet_env,
+    have_postgres,
+    start_host,
+    start_replica,
+)
 
 
 def _need_fleet() -> None:

@@ -55,7 +55,8 @@ def test_host_without_a_cluster_says_how_to_give_one() -> None:
 def test_cluster_serve_with_no_ray_head_exits_2_and_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A mistyped --cluster used to block in ray.init for minutes under a wall of GCS warnings."""
     from ci_guard import skip_or_fail
-    from fleet_procs import Postgres, have_postgres
+
+    from mobile_agent.testing.fleet_procs import Postgres, have_postgres
 
     if not have_postgres():
         skip_or_fail("PostgreSQL 15 is not installed (apt-get install postgresql)")

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 from ci_guard import skip_or_fail
-from fleet_procs import Proc, RayHead, _bin, fleet_env, start_host
+
+from mobile_agent.testing.fleet_procs import Proc, RayHead, _bin, fleet_env, start_host
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from ci_guard import skip_or_fail
-from fleet_procs import Postgres, have_postgres
+
+from mobile_agent.testing.fleet_procs import Postgres, have_postgres
 
 if not have_postgres() or importlib.util.find_spec("psycopg") is None:
     skip_or_fail("needs PostgreSQL 15 and psycopg (the fleet extra)", allow_module_level=True)

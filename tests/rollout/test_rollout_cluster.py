@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from ci_guard import skip_or_fail
 from conftest import rollout_cmd
-from fleet.fleet_procs import RayHead, RayNode, free_port
 from rollout_rows import rows
 
 from mobile_agent.rollout.cluster import write_sample
 from mobile_agent.rollout.sample import Job
+from mobile_agent.testing.fleet_procs import RayHead, RayNode, free_port
 
 
 class Cluster:

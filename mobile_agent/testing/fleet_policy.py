@@ -23,8 +23,8 @@ def respond(req: ChatRequest) -> str:
         )
     if req.role == "worker":
         if "[ask]" in text and done == 0:  # ask a person first (the reply is checked by the test)
-            action = {"action": "ask", "text": "Which account should I use?"}
-            return f"### Thought\nI need to know\n### Action\n{json.dumps(action)}\n### Description\nask"
+            question = {"action": "ask", "text": "Which account should I use?"}
+            return f"### Thought\nI need to know\n### Action\n{json.dumps(question)}\n### Description\nask"
         action = {"action": "click", "coordinate": [200 + 60 * (max(done, 0) % 10), 1500]}
         return f"### Thought\ntap it\n### Action\n{json.dumps(action)}\n### Description\ntap an empty spot"
     if req.role == "reflector":

@@ -1,4 +1,5 @@
-"""Test helper: the real processes of a fleet, each owned by its process group and ended for sure.
+"""Test instrument: the real processes of a fleet, each owned by its process group and ended for
+sure (the fleet tests and `benchmarks/bench_fleet.py` share them).
 
 - `Postgres`: `initdb` + `pg_ctl` of Debian's PostgreSQL in a temp folder (as the `postgres` user
   when we are root: initdb refuses root), a free port on 127.0.0.1, the socket in the folder.
