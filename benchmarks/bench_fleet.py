@@ -18,7 +18,7 @@ the fleet (1 host) against today's single-process `serve` (SQLite, local adb) on
 
     python benchmarks/bench_fleet.py [--hosts 1,2,4] [--latency 0.2] [--taps 3] [--tasks-per-phone 2]
 
-The process helpers and the scripted model are the fleet tests' (tests/fleet).
+The process helpers and the scripted model are the fleet tests' (`mobile_agent.testing.fleet_procs`, `fleet_policy`).
 """
 
 from __future__ import annotations
