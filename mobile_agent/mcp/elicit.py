@@ -18,7 +18,7 @@ from typing import Any
 
 from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from mobile_agent.human import HumanReply, HumanRequest
 
@@ -34,9 +34,12 @@ class QuestionForm(BaseModel):
 
 
 class ApprovalForm(BaseModel):
-    """The form for a sensitive step: allow it or not (no default: an empty form allows nothing)."""
+    """The form for a sensitive step: allow it or not (no default: an empty form allows nothing).
 
-    approve: bool = Field(description="Allow this step on the phone?")
+    Strict: only a JSON `true` allows the step. Lax pydantic would read "yes", "on", "1" or 1 as
+    true; an answer that is not the boolean the form asked for is a refusal, like any misfit."""
+
+    approve: StrictBool = Field(description="Allow this step on the phone?")
     note: str = Field(
         default="", description="Optional: a word for the agent (why not, or what to do instead)"
     )

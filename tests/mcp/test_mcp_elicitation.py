@@ -206,6 +206,9 @@ async def test_a_refused_approval_is_not_executed_and_an_allowed_one_is(
         ElicitResult(action="decline"),
         ElicitResult(action="cancel"),
         ElicitResult(action="accept", content={"approve": False, "note": "not yet"}),
+        # not the JSON boolean the form asks for: lax pydantic read these as true and sent
+        ElicitResult(action="accept", content={"approve": "yes"}),
+        ElicitResult(action="accept", content={"approve": 1, "extra": "field"}),
         ElicitResult(action="accept", content={"approve": True}),
     ]
     sent_before: list[float] = []
@@ -223,7 +226,7 @@ async def test_a_refused_approval_is_not_executed_and_an_allowed_one_is(
                 "run_task", {"instruction": task.goal, "max_steps": 20}, progress_callback=progress
             )
         )
-    assert sent_before == [0.0, 0.0, 0.0, 0.0], "a refused send left the phone as it was"
+    assert sent_before == [0.0] * 6, "a refused send left the phone as it was"
     assert body["status"] == "succeeded", body
     assert await task.is_successful(adb) == 1.0, "the allowed send happened"
     for params in person.asked:
@@ -231,6 +234,7 @@ async def test_a_refused_approval_is_not_executed_and_an_allowed_one_is(
         assert params.requested_schema["required"] == ["approve"]
         assert "sensitive step" in params.message and "send" in params.message.lower(), params.message
     messages = [m for _, _, m in progress.seen]
-    assert sum("the step was not allowed" in m for m in messages) == 3, messages
+    assert sum("the step was not allowed" in m for m in messages) == 5, messages
+    assert sum("does not match the requested schema" in m for m in messages) == 2, messages
     assert any("the step was not allowed not yet" in m for m in messages)
     assert any("the user allowed the step" in m for m in messages)
