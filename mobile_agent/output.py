@@ -17,6 +17,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mobile_agent.output_cost import (
+    EVAL_BUDGET_S,
+    MAX_EVAL_STEPS,
+    SchemaTooCostly,
+    expansion_problem,
+    metered,
+    with_step_budget,
+)
 from mobile_agent.output_patterns import (
     PATTERN_BUDGET_S,
     PatternTimeout,
@@ -89,18 +97,26 @@ def _check_refs(cls: type[Any], schema: dict[str, Any]) -> None:
             validator._resolver.lookup(ref)
         except Unresolvable:
             raise OutputSchemaError(f"$ref {ref[:200]!r} leads nowhere in the output schema") from None
-    for probe in _PROBES:
-        try:
-            with bounded():
-                any(True for _ in validator.iter_errors(probe))
-        except PatternTimeout as exc:
-            raise OutputSchemaError(f"the output schema's {exc} even on an empty value") from None
-        except RecursionError:
-            raise OutputSchemaError(
-                "the output schema refers to itself without end (a $ref loop that never reaches a type)"
-            ) from None
-        except Unresolvable as exc:
-            raise OutputSchemaError(f"a $ref of the output schema leads nowhere: {exc}") from None
+    problem = expansion_problem(cls, schema)
+    if problem:
+        raise OutputSchemaError(f"the output schema is too costly to evaluate: {problem}")
+    with metered():  # all the probes share one budget
+        for probe in _PROBES:
+            try:
+                with bounded():
+                    any(True for _ in validator.iter_errors(probe))
+            except SchemaTooCostly as exc:
+                raise OutputSchemaError(
+                    f"the output schema is too costly to evaluate: {exc} even on an empty value"
+                ) from None
+            except PatternTimeout as exc:
+                raise OutputSchemaError(f"the output schema's {exc} even on an empty value") from None
+            except RecursionError:
+                raise OutputSchemaError(
+                    "the output schema refers to itself without end (a $ref loop that never reaches a type)"
+                ) from None
+            except Unresolvable as exc:
+                raise OutputSchemaError(f"a $ref of the output schema leads nowhere: {exc}") from None
 
 
 def _check_shape(schema: dict[str, Any]) -> None:
@@ -153,6 +169,7 @@ def _check_schema(schema: Any) -> type[Any]:
     if problem:
         raise OutputSchemaError(f"the output schema cannot be used: {problem}")
     cls = with_bounded_regex(cls)  # its patterns meet the model's answer: never an unbounded `re`
+    cls = with_step_budget(cls)  # nor unbounded work: each check counts against `metered`
     _check_refs(cls, schema)
     return cls
 
@@ -235,10 +252,15 @@ class OutputSpec:
                 raise OutputInvalid(f"{shown}{more}") from None
         validator = _validator(_check_schema(self.schema), self.schema)
         try:
-            with bounded():
+            with bounded(), metered():
                 found = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
         except RecursionError:
             raise OutputInvalid(_TOO_DEEP) from None
+        except SchemaTooCostly as exc:
+            raise OutputInvalid(
+                f"the answer could not be checked against the schema: {exc}, past the limit for one "
+                f"answer ({MAX_EVAL_STEPS:,} steps, {EVAL_BUDGET_S:g} s); answer with a smaller, flatter value"
+            ) from None
         except PatternTimeout as exc:
             raise OutputInvalid(
                 f"the answer could not be checked: the schema's {exc} (all pattern matching of an answer "
