@@ -15,7 +15,8 @@ Tables of their own (`fleet_phones`, `fleet_blobs`, `fleet_replies`), beside the
   (a PNG of a few hundred KB per step is small next to what PostgreSQL handles).
 - A task that asks a person shows `waiting_for_human` with its request (a fenced write); any
   replica stores the reply (`fleet_replies`, keyed by the request's `since`, so a reply never
-  answers a later request) and the phone's actor, polling, takes it.
+  answers a later request) and the phone's actor, polling, takes it; `end_wait` ends the wait
+  and the reply's row in one transaction, so every reply answered 200 is the one the task got.
 """
 
 from __future__ import annotations
@@ -280,31 +281,49 @@ class FleetStore:
             s.execute(delete(ReplyRow).where(ReplyRow.task_id == task_id))
             phone.task_id, phone.leased_at, phone.state, phone.error = None, None, AVAILABLE, None
 
-    def set_human(
-        self, serial: str, task_id: str, token: int, status: str, pending: dict[str, Any] | None
-    ) -> None:
-        """The task waits for a person (`waiting_for_human` with its request) or runs again."""
+    def set_human(self, serial: str, task_id: str, token: int, status: str, pending: dict[str, Any]) -> None:
+        """The task waits for a person: `waiting_for_human` with its request (`end_wait` ends it)."""
         with self._session.begin() as s:
             self._locked_phone(s, serial, task_id, token)
-            if pending is None:
-                s.execute(delete(ReplyRow).where(ReplyRow.task_id == task_id))
             s.execute(
                 update(TaskRow)
                 .where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE))
                 .values(status=status, pending_request=pending)
             )
 
-    def take_reply(
+    def stored_reply(
         self, serial: str, task_id: str, token: int, since: float
     ) -> tuple[str, bool | None] | None:
-        """The reply to the request made at `since`, once a replica has stored one (then removed)."""
+        """The reply to the request made at `since`, once a replica has stored one. It stays
+        stored until `end_wait`, so a second reply meanwhile is refused as one already given."""
         with self._session.begin() as s:
             self._locked_phone(s, serial, task_id, token)
-            row = s.get(ReplyRow, task_id, with_for_update=True)
+            row = s.get(ReplyRow, task_id)
             if row is None or row.since != since:
                 return None
-            s.delete(row)
             return row.text, None if row.approve is None else bool(row.approve)
+
+    def end_wait(
+        self, serial: str, task_id: str, token: int, since: float | None
+    ) -> tuple[str, bool | None] | None:
+        """The task runs again; returns the reply stored for the request made at `since`, if any.
+        One transaction: a reply is either in it (and counts, even if the wait timed out just
+        before it was seen) or comes after it (and is refused: nothing is waiting)."""
+        with self._session.begin() as s:
+            self._locked_phone(s, serial, task_id, token)
+            s.scalars(select(TaskRow.id).where(TaskRow.id == task_id).with_for_update()).first()
+            row = s.get(ReplyRow, task_id, with_for_update=True)
+            got = None
+            if row is not None:
+                if row.since == since:
+                    got = row.text, None if row.approve is None else bool(row.approve)
+                s.delete(row)
+            s.execute(
+                update(TaskRow)
+                .where(TaskRow.id == task_id, TaskRow.status.in_(ACTIVE))
+                .values(status="running", pending_request=None)
+            )
+            return got
 
     # replies (any replica, from POST /v1/tasks/{id}/reply) --------------------------------
 
