@@ -4,7 +4,7 @@ The same routes answer as on a single `serve` (they reach their parts through `a
 the fleet adds its own answers first for what differs: GET /v1/devices (every phone of every
 host, with its host), a step's screenshot and a task's result.json and report.html (from the
 store, so any replica serves them), /healthz (the store and the cluster), and a 503 that says so
-when the store is unreachable.
+when the store is unreachable (a 422 when it refuses a value, such as a NUL character).
 There is no store-ownership lock: replicas share the store by design, and leases come from
 its row locks.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from mobile_agent import __version__
 from mobile_agent.api import logredact
@@ -46,6 +46,16 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
             "detail": f"the task store (PostgreSQL) is unreachable, nothing was changed; retry later ({first})"
         },
         headers={"Retry-After": "5"},
+    )
+
+
+async def value_refused(request: Request, exc: Exception) -> Response:
+    """422: PostgreSQL refuses a value of the request (a NUL character in a text). The store is
+    up: a 503 saying it is unreachable would have the client retry the same request for ever."""
+    first = " ".join(str(getattr(exc, "orig", None) or exc).split()) or type(exc).__name__
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": f"the task store (PostgreSQL) cannot keep a value of this request: {first}"},
     )
 
 
@@ -105,6 +115,7 @@ def create_fleet_app(settings: ApiSettings, db_url: str, **scheduler_options: An
     app.state.runs_root = settings.runs_dir.resolve()
     install_error_handlers(app)
     app.add_exception_handler(SQLAlchemyError, store_unavailable)
+    app.add_exception_handler(DataError, value_refused)
     app.state.routers = [fleet_router, tasks.build_router(settings), docs.router, viewer.router]
     for router in app.state.routers:
         app.include_router(router)

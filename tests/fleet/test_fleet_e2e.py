@@ -155,6 +155,9 @@ def test_a_task_asks_a_person_and_the_other_replica_relays_the_reply(fleet: Any)
         time.sleep(0.2)
     assert view["pending_request"]["kind"] == "question", view
     assert "Which account" in view["pending_request"]["prompt"], view
+    # PostgreSQL keeps no NUL character: refused as such, not a 503 telling the client to retry
+    nul = httpx.post(f"{url_a}/v1/tasks/{task_id}/reply", json={"text": "a\x00b"}, timeout=30)
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"], nul.text
     r = httpx.post(f"{url_b}/v1/tasks/{task_id}/reply", json={"text": "the work account 工作"}, timeout=30)
     assert r.status_code == 200, r.text
     again = httpx.post(f"{url_a}/v1/tasks/{task_id}/reply", json={"text": "twice"}, timeout=30)
@@ -164,6 +167,59 @@ def test_a_task_asks_a_person_and_the_other_replica_relays_the_reply(fleet: Any)
     evs = assert_whole_stream(url_b, task_id, "succeeded")
     replied = [e["data"] for e in evs if e["type"] == "human.replied"]
     assert replied == [{"kind": "question", "text": "the work account 工作", "approved": True}], replied
+
+
+def wait_request(url: str, task_id: str, after: float = 0.0, timeout: float = 60) -> dict[str, Any]:
+    """The task's pending request once it asks one made after `after` (its `since`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        view = httpx.get(f"{url}/v1/tasks/{task_id}", timeout=10).json()
+        pending = view["pending_request"]
+        if view["status"] == "waiting_for_human" and pending and pending["since"] > after:
+            return dict(pending)
+        assert view["status"] not in TERMINAL and time.monotonic() < deadline, view
+        time.sleep(0.1)
+
+
+def test_a_declined_step_never_runs_and_a_reply_answers_one_question_only(fleet: Any) -> None:
+    url_a, url_b = (u for _, u in fleet.replicas)
+    pay = submit(url_a, "pay it [pay] [taps=2]")
+    asks = submit(url_b, "two questions [asks=2] [taps=3]")
+    confirm = wait_request(url_b, pay)
+    assert confirm["kind"] == "confirm" and "pay" in confirm["prompt"], confirm
+    r = httpx.post(f"{url_b}/v1/tasks/{pay}/reply", json={"text": "not now", "approve": False}, timeout=30)
+    assert r.status_code == 200, r.text
+    first = wait_request(url_a, asks)
+    assert httpx.post(f"{url_a}/v1/tasks/{asks}/reply", json={"text": "one"}, timeout=30).status_code == 200
+    second = wait_request(url_b, asks, after=first["since"])
+    assert second["prompt"] != first["prompt"], second
+    time.sleep(1)  # the first reply does not answer the second question
+    assert httpx.get(f"{url_a}/v1/tasks/{asks}", timeout=10).json()["status"] == "waiting_for_human"
+    assert httpx.post(f"{url_b}/v1/tasks/{asks}/reply", json={"text": "two"}, timeout=30).status_code == 200
+    views = wait_all(url_a, [pay, asks], timeout=90)
+    assert {v["status"] for v in views.values()} == {"succeeded"}, views
+    evs = assert_whole_stream(url_a, pay, "succeeded")
+    replied = [e["data"] for e in evs if e["type"] == "human.replied"]
+    assert replied == [{"kind": "confirm", "text": "not now", "approved": False}], replied
+    taps = [e["data"]["action"]["coordinate"] for e in evs if e["type"] == "action.executed"]
+    assert [140, 1500] not in taps and [860, 1500] in taps, taps  # the refused tap never ran
+    evs = assert_whole_stream(url_b, asks, "succeeded")
+    assert [e["data"]["text"] for e in evs if e["type"] == "human.replied"] == ["one", "two"]
+
+
+def test_a_task_waiting_for_a_person_is_cancelled_through_the_other_replica(fleet: Any) -> None:
+    url_a, url_b = (u for _, u in fleet.replicas)
+    task_id = submit(url_a, "cancel the wait [ask] [taps=2]")
+    wait_request(url_b, task_id)
+    r = httpx.post(f"{url_b}/v1/tasks/{task_id}/cancel", timeout=30)
+    assert r.status_code == 202, r.text
+    view = wait_all(url_a, [task_id], timeout=30)[task_id]
+    assert view["status"] == "cancelled" and view["pending_request"] is None, view
+    assert_whole_stream(url_b, task_id, "cancelled")
+    late = httpx.post(f"{url_a}/v1/tasks/{task_id}/reply", json={"text": "late"}, timeout=30)
+    assert late.status_code == 409, late.text
+    phone = next(p for p in devices(url_b) if p["serial"] == view["device"])
+    assert phone["state"] == "available", phone  # the phone is free again
 
 
 def test_postgres_restarted_mid_run_loses_nothing(fleet: Any) -> None:
