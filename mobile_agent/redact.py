@@ -39,13 +39,22 @@ REDACTED = "[redacted]"
 # patterns below still hide them after `Bearer`, `api_key=`, in a URL's password...
 MIN_SECRET_CHARS = 4
 
+# Every pattern must stay linear in the text: each log record passes through them, and a request
+# line or a model's echo is text from outside (quadratic patterns let one 30 KB request path stall
+# the API's event loop for 3 s while its access line was logged).
+#
 # scheme://user:PASSWORD@host: the password is what is hidden (the greedy part keeps an `@` of
-# the password inside it, up to the last `@` before the path)
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@?#\"'<>]*:)[^\s/?#\"'<>]*@")
-_QUERY = re.compile(
-    r"(?i)([?&;][^=&;\s\"'#]*(?:token|key|secret|passw|pwd|auth|session|signature|sig|credential)"
-    r"[^=&;\s\"'#]*=)[^&;\s\"'#]*"
-)
+# the password inside it, up to the last `@` before the path). The scheme is bounded (64
+# characters; real ones are short, `postgresql+psycopg`): unbounded, every `a.` of `a.a.a...://`
+# started a scan to the end of the text.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]{0,63}://[^\s/:@?#\"'<>]*:)[^\s/?#\"'<>]*@")
+# `?name=value` / `&name=value` / `;name=value`: the value is hidden when the name looks like a
+# credential. Each run of name characters before an `=` is matched once (a run starts after a
+# delimiter, so no two scans overlap); its name is what follows the `&`/`;` before it, else what
+# follows its first `?` (`?a?token=` names `a?token`). The value is consumed only when hidden.
+_QUERY_NAME = re.compile(r"(?<![^=&;\s\"'#])([^=&;\s\"'#]*)=")
+_QUERY_VALUE = re.compile(r"[^&;\s\"'#]*")
+_CREDENTIAL_NAME = re.compile(r"(?i)token|key|secret|passw|pwd|auth|session|sig|credential")
 # a header or setting echoed back: `Authorization: Bearer x`, `"api_key": "x"`, `x-api-key=x`
 _AUTH_HEADER = re.compile(r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)[^\"',;\r\n}]+")
 _NAMED = re.compile(
@@ -91,7 +100,7 @@ def _url_secrets(url: str) -> list[str]:
     found = [password, unquote(password)] if password else []
     for pair in parts.query.split("&"):
         name, _, value = pair.partition("=")
-        if value and _QUERY.match("?" + name + "="):
+        if value and _CREDENTIAL_NAME.search(name):
             found += [value, unquote(value)]
     return [s for s in found if len(s) >= MIN_SECRET_CHARS]
 
@@ -123,11 +132,31 @@ def _redact(text: str, secrets: tuple[str, ...]) -> str:
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
             text = text.replace(form, REDACTED)
     text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
-    text = _QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _redact_query(text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + REDACTED, text)
     text = _NAMED.sub(lambda m: m.group(1) + REDACTED, text)
     text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
     return _COOKIE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _redact_query(text: str) -> str:
+    """Hide the value of every credential-named query parameter (`?token=`, `&api_key=`...)."""
+    out: list[str] = []
+    pos = 0
+    for m in _QUERY_NAME.finditer(text):
+        run = m.group(1)
+        if m.start() < pos:
+            continue  # inside a value already hidden
+        if not (m.start() and text[m.start() - 1] in "&;"):
+            if "?" not in run:
+                continue  # no parameter starts here
+            run = run.split("?", 1)[1]
+        if not _CREDENTIAL_NAME.search(run):
+            continue
+        value = _QUERY_VALUE.match(text, m.end())
+        out += [text[pos : m.end()], REDACTED]
+        pos = value.end() if value else m.end()
+    return "".join(out) + text[pos:] if out else text
 
 
 def _clean_arg(value: Any) -> Any:
