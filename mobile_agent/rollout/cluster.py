@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mobile_agent.hosts import is_loopback
+from mobile_agent.redact import redact
 from mobile_agent.rollout.progress import Progress
 from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, sample_dir
 
@@ -242,7 +243,7 @@ def run_on_cluster(
             and len({i.get("NodeManagerAddress") for i in ray.nodes() if i.get("Alive")}) > 1
         ):
             progress.echo(
-                f"rollout: warning: --base-url {base_url} is a loopback address; "
+                f"rollout: warning: --base-url {redact(base_url)} is a loopback address; "
                 "the cluster's other machines cannot reach it"
             )
         try:
@@ -315,7 +316,9 @@ def _dispatch(
                 if again:
                     queue.appendleft(job)
                 else:
-                    progress.report(job, "crashed", 0, f"its worker died ({_count(attempts[job], 'time')})", where)
+                    progress.report(
+                        job, "crashed", 0, f"its worker died ({_count(attempts[job], 'time')})", where
+                    )
                 if not actors:
                     while queue:  # nobody left to run them: they stay pending for a resume
                         progress.report(

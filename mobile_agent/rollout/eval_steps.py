@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from mobile_agent.redact import redact
 from mobile_agent.rollout.rewards import step_reward, strict_action_json
 from mobile_agent.rollout.steps import frame_of, map_action, parse_answer
 from mobile_agent.testing import ChatRequest, StubChatServer
@@ -130,7 +131,7 @@ async def _ask(client: httpx.AsyncClient, url: str, model: str, row: dict[str, A
         r.raise_for_status()
         return str(r.json()["choices"][0]["message"]["content"] or ""), ""
     except Exception as exc:
-        return "", f"{type(exc).__name__}: {exc}"
+        return "", redact(f"{type(exc).__name__}: {exc}")
 
 
 def score_row(row: dict[str, Any], text: str) -> dict[str, Any]:
@@ -189,7 +190,7 @@ async def evaluate(opts: EvalOptions) -> dict[str, Any]:
     summary = {
         "dataset": str(opts.dataset),
         "policy": "recorded oracle labels" if server is not None else opts.model,
-        "base_url": opts.base_url,
+        "base_url": redact(opts.base_url) if opts.base_url else None,  # printed and written
         "steps": n,
         "type_accuracy": sum(v["reward"]["type"] for v in verdicts) / n if n else None,
         "grounding_accuracy": sum(grounded) / len(grounded) if grounded else None,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile_agent.bench.tasks import ALL_TASKS
+from mobile_agent.redact import redact
 from mobile_agent.rollout.progress import Progress
 from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, sample_dir
 
@@ -61,6 +62,8 @@ class RolloutOptions:
         d = asdict(self)
         for key in ("out_dir", "parallel", "task_timeout_s", "cluster"):
             d.pop(key)
+        if d.get("base_url"):  # written to rollout.json, the summary and the dataset card
+            d["base_url"] = redact(d["base_url"])
         return d
 
 
@@ -88,7 +91,7 @@ def _check_folder(opts: RolloutOptions) -> None:
             raise RolloutConfigError(f"{path} is not a rollout configuration; choose another --out")
         diff = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
         if diff:
-            shown = ", ".join(f"{k}: {have.get(k)!r} there, {want.get(k)!r} now" for k in diff)
+            shown = redact(", ".join(f"{k}: {have.get(k)!r} there, {want.get(k)!r} now" for k in diff))
             raise RolloutConfigError(
                 f"{out} holds a rollout of another configuration ({shown}); choose another --out"
             )
