@@ -38,6 +38,10 @@ REDACTED = "[redacted]"
 # Shorter values are not replaced wherever they occur (a key "x" would blank every x); the
 # patterns below still hide them after `Bearer`, `api_key=`, in a URL's password...
 MIN_SECRET_CHARS = 4
+# Keys that say "no key" (vLLM's docs use EMPTY): hiding them would blank that word everywhere.
+PLACEHOLDER_KEYS = frozenset(
+    {"empty", "none", "null", "dummy", "placeholder", "no-key", "sk-no-key-required"}
+)
 
 # Every pattern must stay linear in the text: each log record passes through them, and a request
 # line or a model's echo is text from outside (quadratic patterns let one 30 KB request path stall
@@ -81,7 +85,7 @@ def remember(*values: str | None) -> None:
         value = value.strip()
         if "://" in value:
             found += _url_secrets(value)
-        elif len(value) >= MIN_SECRET_CHARS:
+        elif len(value) >= MIN_SECRET_CHARS and value.lower() not in PLACEHOLDER_KEYS:
             found.append(value)
     with _lock:
         new = [s for s in dict.fromkeys(found) if s not in _known]

@@ -48,3 +48,13 @@ def test_hostile_text_is_redacted_in_linear_time(name: str) -> None:
     redact(HOSTILE[name])
     took = time.perf_counter() - t0
     assert took < 1.0, f"{name}: {took:.2f} s for {len(HOSTILE[name])} characters"  # was 5-30 s
+
+
+def test_a_placeholder_key_is_not_taken_for_a_secret() -> None:
+    """`MOBILE_AGENT_API_KEY=EMPTY` (vLLM's docs) must not blank the word EMPTY in every log line."""
+    from mobile_agent.redact import remember
+
+    remember("EMPTY", "sk-no-key-required")
+    assert redact("the list is EMPTY; sk-no-key-required") == "the list is EMPTY; sk-no-key-required"
+    remember("a-real-key-123")
+    assert "a-real-key-123" not in redact("sent a-real-key-123")
