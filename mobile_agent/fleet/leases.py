@@ -381,6 +381,7 @@ class FleetStore:
             steps = int(steps or task.steps or 0)
             task.status, task.reason, task.error = "failed", reason, "host_lost"
             task.finished_at, task.steps, task.pending_request = now, steps, None
+            s.execute(delete(ReplyRow).where(ReplyRow.task_id == task_id))  # nobody will take it now
             s.add(
                 EventRow(
                     task_id=task_id,

@@ -228,3 +228,21 @@ async def test_a_revoked_lease_ends_the_wait_for_a_person_at_once(
         asking.cancel()
         with contextlib.suppress(BaseException):
             await asking
+
+
+def test_a_revoked_task_leaves_no_stored_reply_behind(stores: tuple[TaskStore, FleetStore]) -> None:
+    from sqlalchemy import func, select
+
+    from mobile_agent.fleet.leases import ReplyRow
+
+    store, fleet = stores
+    fleet.phone_seen("p9", "h", "phone:p9")
+    rec = store.create_task("t", max_steps=1, max_seconds=10, device="p9")
+    (lease,) = [lease for lease in fleet.lease_batch() if lease.task.id == rec.id]
+    pending = {"kind": "question", "prompt": "which?", "action": None, "since": time.time(), "timeout_s": 60}
+    fleet.set_human("p9", rec.id, lease.token, "waiting_for_human", pending)
+    fleet.post_reply(rec.id, "an answer nobody will take", None)
+    assert fleet.revoke("p9", "host_lost: test") == rec.id
+    with fleet._session() as s:
+        left = s.scalar(select(func.count()).select_from(ReplyRow).where(ReplyRow.task_id == rec.id))
+    assert left == 0
