@@ -170,7 +170,6 @@ class FleetStore:
 
     def lease_batch(self, limit: int = 64) -> list[Lease]:
         """Give free phones to the oldest queued tasks (a task naming a phone waits for it)."""
-        now = time.time()
         leases: list[Lease] = []
         with self._session.begin() as s:
             tasks = s.scalars(
@@ -190,6 +189,9 @@ class FleetStore:
                     .with_for_update(skip_locked=True)
                 ).all()
             )
+            # taken once the free phones are read: a phone freed while this transaction waited
+            # was freed before this moment, so its previous task's end never follows this start
+            now = time.time()
             for task in tasks:
                 if not free:
                     break
