@@ -140,6 +140,17 @@ def write_sample(out_dir: str | Path, job: Job, files: list[tuple[str, bytes]]) 
     tmp.replace(folder / SAMPLE_FILE)
 
 
+def _connect_timeout() -> float:
+    """How long to wait for the head to answer (MOBILE_AGENT_CLUSTER_TIMEOUT_S, default 30 s)."""
+    try:
+        value = float(os.environ.get("MOBILE_AGENT_CLUSTER_TIMEOUT_S") or 30.0)
+    except ValueError:
+        raise ClusterError("MOBILE_AGENT_CLUSTER_TIMEOUT_S must be a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise ClusterError("MOBILE_AGENT_CLUSTER_TIMEOUT_S must be a positive number of seconds")
+    return value
+
+
 def _connect(address: str) -> Any:
     try:
         import ray  # noqa: F401
@@ -148,7 +159,7 @@ def _connect(address: str) -> Any:
     from mobile_agent.fleet.raynode import connect
 
     try:
-        return connect(address, timeout=30.0)
+        return connect(address, timeout=_connect_timeout())
     except ConnectionError as exc:
         raise ClusterError(f"{exc} (is the head started, `ray start --head`?)") from None
 
