@@ -78,3 +78,23 @@ def test_fails_under_ci(probes: Path, value: str) -> None:
 
 def test_present_module_is_returned() -> None:
     assert require_module("json").dumps([1]) == "[1]"
+
+
+def test_a_missing_requirement_stops_pytest_at_once_saying_how_to_install(tmp_path: Path) -> None:
+    """Without the project's dependencies, `pytest` says what to install instead of 69 collection errors."""
+    blocked = tmp_path / "blocked" / "PIL"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text('raise ImportError("Pillow is not installed")\n')
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "blocked")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", str(TESTS / "test_house.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=TESTS.parent,
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 4, out  # pytest's usage error
+    assert "PIL (Pillow is not installed)" in out and 'pip install -e ".[dev]"' in out, out
+    assert "errors during collection" not in out
