@@ -26,6 +26,7 @@ from mobile_agent.api.store import TaskRecord, TaskRow, make_engine
 from mobile_agent.api.worker import TaskContext, TaskOutcome, agent_runner, to_outcome
 from mobile_agent.bus import Bus, EventType
 from mobile_agent.device.base import DeviceError
+from mobile_agent.hosts import pid_alive
 from mobile_agent.human import HumanTimeout
 
 from .artifacts import run_meta, settle_run_dir
@@ -64,16 +65,6 @@ def _artifacts(task: TaskRecord, run_dir: Path, bus: Bus, end: dict[str, Any]) -
         return []
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @ray.remote(num_cpus=0, max_restarts=0, concurrency_groups={"ctl": 4})  # type: ignore[call-overload]
 class PhoneActor:
     def __init__(
@@ -91,7 +82,7 @@ class PhoneActor:
 
     @staticmethod
     def _watchdog(host_pid: int) -> None:
-        while _pid_alive(host_pid):
+        while pid_alive(host_pid):
             time.sleep(0.2)
         os._exit(70)  # the host is gone: its phone (and its sim) with it
 

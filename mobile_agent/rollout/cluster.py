@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mobile_agent.hosts import is_loopback
+from mobile_agent.hosts import is_loopback, pid_alive
 from mobile_agent.redact import redact
 from mobile_agent.rollout.progress import Progress
 from mobile_agent.rollout.sample import SAMPLE_FILE, Job, SampleSettings, sample_dir
@@ -59,18 +59,8 @@ def _sweep_scratch() -> None:
     its node, before it can clean up): each folder is named after its actor's process id."""
     for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
         pid = path.name[len(SCRATCH_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _RolloutActor:
