@@ -326,7 +326,8 @@ def _dispatch(
                             queue.popleft(), "crashed", 0, "no rollout worker left on the cluster"
                         )
                 # a free actor (its sample finished while this one died) takes the requeued job
-                for idle in [a for a in actors if a not in {v[0] for v in inflight.values()}]:
+                busy = {held for held, _ in inflight.values()}
+                for idle in [a for a in actors if a not in busy]:
                     give(idle)
                 continue
             try:
